@@ -1,0 +1,99 @@
+"""Prompt -> clip, headless. The ComfyUI nodes call the same pieces one node at a time;
+`talkie generate` calls `Generator.generate` end to end."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import torch
+
+from .av_model import TalkieModel
+from .config import AVConfig
+from .sampler import Conditioning, Guidance, sample
+from .text_encoder import TextEncoder
+
+DEFAULT_CHECKPOINT_NAME = "talkie-s.safetensors"
+
+
+def default_checkpoint_path() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "checkpoints",
+                        DEFAULT_CHECKPOINT_NAME)
+
+
+@dataclass
+class SamplingSettings:
+    """Defaults chosen on the shipped model (see MODEL_CARD.md for the measurements)."""
+    steps: int = 12
+    method: str = "heun"
+    shift: float = 3.0
+    guidance: Guidance = field(default_factory=lambda: Guidance(video=1.0, audio=1.5, sync=0.5, interval=(0.3, 1.0)))
+
+
+@dataclass
+class GeneratedClip:
+    frames: torch.Tensor      # [B, T, H, W, 3] float 0..1
+    stems: torch.Tensor       # [B, S, N] float, one row per stem
+    sample_rate: int
+    fps: float
+
+    @property
+    def mix(self) -> torch.Tensor:  # [B, 1, N]
+        return self.stems.sum(1, keepdim=True).clamp(-1, 1)
+
+
+def make_noise(model: TalkieModel, cfg: AVConfig, batch: int, seed: int, device="cpu"):
+    """Seeded starting noise; one generator per batch item, so item k is the same clip
+    whether generated alone (seed + k) or in a batch."""
+    vs, as_ = [], []
+    for b in range(batch):
+        g = torch.Generator(device="cpu").manual_seed(int(seed) + b)
+        vs.append(torch.randn(cfg.num_video_tokens, model.joint.cfg.video_dim, generator=g))
+        as_.append(torch.randn(cfg.num_audio_tokens, model.joint.cfg.audio_dim, generator=g))
+    return torch.stack(vs).to(device), torch.stack(as_).to(device)
+
+
+def token_times(cfg: AVConfig, batch: int, device="cpu"):
+    tv = cfg.video_token_times().float().to(device)[None].expand(batch, -1)
+    ta = cfg.audio_token_times().float().to(device)[None].expand(batch, -1)
+    return tv, ta
+
+
+class Generator:
+    def __init__(self, model: TalkieModel, text_encoder: TextEncoder | None = None):
+        self.model = model
+        self.text = text_encoder or TextEncoder()
+
+    @classmethod
+    def from_checkpoint(cls, path: str | None = None) -> "Generator":
+        return cls(TalkieModel.load(path or default_checkpoint_path()))
+
+    def conditioning(self, prompt: str, audio_prompt: str | None = None, negative: str = "",
+                     audio_negative: str | None = None, batch: int = 1) -> Conditioning:
+        enc = lambda t: self.text.encode([t] * batch)  # noqa: E731
+        return Conditioning(video=enc(prompt), audio=enc(audio_prompt or prompt), video_neg=enc(negative),
+                            audio_neg=enc(audio_negative if audio_negative is not None else negative))
+
+    @torch.no_grad()
+    def generate(self, prompt: str, seconds: float = 4.0, fps: float | None = None, seed: int = 0,
+                 width: int | None = None, height: int | None = None, audio_prompt: str | None = None,
+                 negative: str = "", settings: SamplingSettings | None = None, callback=None,
+                 timings: dict | None = None) -> GeneratedClip:
+        import time
+
+        s = settings or SamplingSettings()
+        t0 = time.perf_counter()
+        cfg = self.model.clip_config(seconds, fps)
+        cond = self.conditioning(prompt, audio_prompt, negative)
+        t1 = time.perf_counter()
+        nv, na = make_noise(self.model, cfg, 1, seed)
+        tv, ta = token_times(cfg, 1)
+        zv, za = sample(self.model.joint, nv, na, tv, ta, cond, steps=s.steps, method=s.method, shift=s.shift,
+                        guidance=s.guidance, callback=callback)
+        t2 = time.perf_counter()
+        size = (width, height) if width and height else None
+        frames = self.model.decode_video(zv, cfg, size)
+        stems = self.model.decode_audio(za, cfg)
+        t3 = time.perf_counter()
+        if timings is not None:
+            timings.update(text=t1 - t0, sampling=t2 - t1, decoding=t3 - t2)
+        return GeneratedClip(frames=frames, stems=stems, sample_rate=cfg.sample_rate, fps=cfg.fps)

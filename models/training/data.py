@@ -1,0 +1,103 @@
+"""Streaming Foley-world data for training: worker processes render fresh clips into a
+queue, and a fixed-size buffer is refreshed from it while training samples from it.
+
+Seeds below TRAIN_SEED_BASE are never rendered for training: evaluation uses them, so
+held-out numbers are measured on scenes the model has not seen."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+
+import numpy as np
+
+from ..config import STEMS, AVConfig
+from ..world import render_clip
+
+TRAIN_SEED_BASE = 1_000_000
+
+
+def _put_while_parent_lives(q, item, parent: int) -> bool:
+    """Block on a full queue, but give up once the trainer that owns it is gone, so no
+    orphaned renderer outlives a killed run."""
+    while True:
+        try:
+            q.put(item, timeout=5.0)
+            return True
+        except queue.Full:
+            if os.getppid() != parent:
+                return False
+
+
+def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None):
+    import torch
+    torch.set_num_threads(1)
+    parent = os.getppid()
+    cfg = AVConfig.from_dict(cfg_dict)
+    encode = encode_fn() if encode_fn is not None else None
+    seed = start_seed
+    while True:
+        clip = render_clip(seed, cfg, weights=weights)
+        if encode is not None:
+            item = encode(clip, seed)
+        else:
+            stems = np.stack([clip.stems[s] for s in STEMS]).astype(np.float16)
+            item = (clip.frames, stems, clip.caption, clip.audio_caption, clip.scene["family"], seed)
+        if not _put_while_parent_lives(q, item, parent):
+            return
+        seed += stride
+
+
+class ClipStream:
+    """Endless fresh clips from `workers` background processes."""
+
+    def __init__(self, cfg: AVConfig, workers: int = 1, seed: int = 0, weights: dict | None = None, maxsize: int = 64,
+                 encode_fn=None):
+        """`encode_fn`: a picklable factory called once in each worker, returning
+        `encode(clip, seed) -> item` (e.g. codec latents + text embeddings)."""
+        ctx = mp.get_context("spawn")
+        self.q = ctx.Queue(maxsize=maxsize)
+        base = TRAIN_SEED_BASE + seed * 10_000_000
+        self.procs = [ctx.Process(target=_worker, args=(self.q, cfg.to_dict(), base + i, workers, weights, encode_fn),
+                                  daemon=True) for i in range(workers)]
+        for p in self.procs:
+            p.start()
+
+    def get(self, block=True, timeout=None):
+        return self.q.get(block=block, timeout=timeout)
+
+    def drain(self, limit: int):
+        """Up to `limit` clips that are ready now, without waiting."""
+        out = []
+        for _ in range(limit):
+            try:
+                out.append(self.q.get_nowait())
+            except queue.Empty:
+                break
+        return out
+
+    def close(self):
+        for p in self.procs:
+            p.terminate()
+
+
+class ClipBuffer:
+    """A ring of recent clips; training samples from it while the stream refreshes it."""
+
+    def __init__(self, stream: ClipStream, size: int, fill_timeout: float = 600.0):
+        self.stream = stream
+        first = [stream.get(timeout=fill_timeout) for _ in range(size)]
+        self.frames = np.stack([c[0] for c in first])
+        self.stems = np.stack([c[1] for c in first])
+        self.families = [c[4] for c in first]
+        self.next = 0
+        self.refreshed = 0
+
+    def refresh(self, limit: int = 8) -> int:
+        new = self.stream.drain(limit)
+        for c in new:
+            i = self.next
+            self.frames[i], self.stems[i], self.families[i] = c[0], c[1], c[4]
+            self.next = (self.next + 1) % len(self.frames)
+        self.refreshed += len(new)
+        return len(new)

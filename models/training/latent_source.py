@@ -1,0 +1,59 @@
+"""What a joint-training worker sends per clip: codec latents and text embeddings.
+
+Runs inside the data workers, so rendering, encoding and text embedding overlap with the
+training step instead of adding to it."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..config import STEMS
+from ..text_encoder import TextEncoder
+
+TEXT_TOKENS = 32
+
+
+def _pad_tokens(emb):
+    tok = emb.tokens[0, :TEXT_TOKENS].numpy().astype(np.float16)
+    out = np.zeros((TEXT_TOKENS, tok.shape[1]), np.float16)
+    out[: len(tok)] = tok
+    return out, len(tok), emb.pooled[0].numpy().astype(np.float16)
+
+
+class LatentEncoder:
+    """Picklable factory: builds the frozen codecs + text encoder inside the worker."""
+
+    def __init__(self, codec_path_video: str, codec_path_audio: str):
+        self.paths = (codec_path_video, codec_path_audio)
+
+    def __call__(self):
+        from ..checkpoint import load_checkpoint, load_into
+        from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
+
+        tv, mv = load_checkpoint(self.paths[0])
+        ta, ma = load_checkpoint(self.paths[1])
+        vcfg = mv["config"]
+        vcfg["channels"] = tuple(vcfg["channels"])
+        video = VideoCodec(VideoCodecConfig(**vcfg))
+        audio = AudioCodec(AudioCodecConfig(**ma["config"]))
+        load_into(video, tv, "", self.paths[0])
+        load_into(audio, ta, "", self.paths[1])
+        video.eval()
+        audio.eval()
+        text = TextEncoder()
+
+        @torch.no_grad()
+        def encode(clip, seed):
+            frames = torch.from_numpy(clip.frames).float()[None] / 255.0
+            zv = video.encode(frames)[0].numpy().astype(np.float32)
+            stems = torch.from_numpy(np.stack([clip.stems[s] for s in STEMS]))
+            spt = audio.cfg.hop * audio.cfg.hops_per_token
+            n = -(-stems.shape[-1] // spt) * spt
+            stems = torch.nn.functional.pad(stems, (0, n - stems.shape[-1]))
+            za = audio.encode(stems)                                   # [S, La, d]
+            za = za.permute(1, 0, 2).flatten(1).numpy().astype(np.float32)
+            cap = _pad_tokens(text.encode(clip.caption))
+            acap = _pad_tokens(text.encode(clip.audio_caption or clip.caption))
+            return {"zv": zv, "za": za, "cap": cap, "acap": acap, "family": clip.scene["family"], "seed": seed}
+
+        return encode

@@ -1,0 +1,137 @@
+"""Stage 1: train the video and audio codecs on streamed Foley-world clips.
+
+    python -m talkie.models.training.train_codecs --which video --minutes 12 --out runs/codecs
+    python -m talkie.models.training.train_codecs --which audio --minutes 20 --out runs/codecs
+
+Resumable (`--resume`), checkpoints every few minutes as safetensors with the config in
+the metadata. CPU by default; `--device cuda` uses a GPU unchanged."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..checkpoint import load_checkpoint, load_into, save_checkpoint
+from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
+from ..config import AVConfig
+from .data import ClipBuffer, ClipStream
+from .losses import envelope_loss, multires_stft_loss
+
+
+def video_batch(buf: ClipBuffer, rng, batch: int, f: int, device):
+    idx = rng.integers(0, len(buf.frames), batch)
+    T = buf.frames.shape[1]
+    starts = rng.integers(0, (T - f) // f + 1, batch) * f
+    clips = np.stack([buf.frames[i, s:s + f] for i, s in zip(idx, starts)])     # [B,f,H,W,3]
+    bg = np.stack([np.median(buf.frames[i, ::8], axis=0) for i in idx])           # per-clip background
+    x = torch.from_numpy(clips).to(device).float() / 255.0
+    fg = (np.abs(clips.astype(np.int16) - bg[:, None].astype(np.int16)).max(-1) > 12)
+    w = 1.0 + 9.0 * torch.from_numpy(fg).to(device).float()[..., None]
+    return x, w  # each item is one latent's worth of frames
+
+
+def audio_batch(buf: ClipBuffer, rng, batch: int, seconds: float, sr: int, spt: int, device):
+    n = int(seconds * sr) // spt * spt
+    out = np.zeros((batch, n), np.float32)
+    N = buf.stems.shape[-1]
+    for b in range(batch):
+        for _ in range(6):  # prefer non-silent stems; silence still appears and must stay silent
+            i, s = rng.integers(len(buf.stems)), rng.integers(buf.stems.shape[1])
+            start = int(rng.integers(0, N - n))
+            seg = buf.stems[i, s, start:start + n].astype(np.float32)
+            if np.abs(seg).max() > 1e-3 or rng.random() < 0.1:
+                break
+        out[b] = seg * (rng.uniform(0.5, 1.5) if np.abs(seg).max() < 0.6 else 1.0)
+    return torch.from_numpy(out).to(device)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--which", choices=["video", "audio"], required=True)
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--out", default="runs/codecs")
+    ap.add_argument("--batch", type=int, default=None)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--buffer", type=int, default=400)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    av = AVConfig()
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, f"{args.which}_codec.safetensors")
+    if args.which == "video":
+        cfg = VideoCodecConfig(height=av.height, width=av.width)
+        model = VideoCodec(cfg)
+        batch = args.batch or 48
+    else:
+        cfg = AudioCodecConfig(sample_rate=av.sample_rate, n_fft=av.stft_window, hop=av.stft_hop,
+                               hops_per_token=av.hops_per_token)
+        model = AudioCodec(cfg)
+        batch = args.batch or 12
+    model.to(args.device)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step = 0
+    if args.resume and os.path.exists(path):
+        tensors, meta = load_checkpoint(path)
+        load_into(model, tensors, "", path)
+        step = meta.get("step", 0)
+    stream = ClipStream(av, workers=args.workers, seed=args.seed + (0 if args.which == "video" else 1))
+    buf = ClipBuffer(stream, args.buffer)
+    log = open(os.path.join(args.out, f"{args.which}_log.jsonl"), "a")
+    t_end = time.time() + args.minutes * 60
+    t_save = time.time()
+    t_start = time.time()
+    losses = []
+    while time.time() < t_end:
+        # warm-up, then cosine decay over the wall-clock budget (steps/s varies with load)
+        progress = min(1.0, (time.time() - t_start) / (t_end - t_start))
+        lr = args.lr * min(1.0, (step + 1) / 100) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        buf.refresh(2)
+        if args.which == "video":
+            x, w = video_batch(buf, rng, batch, cfg.frames_per_latent, args.device)
+            z = model.encode(x)
+            z = z + 0.03 * torch.randn_like(z)  # a little latent noise keeps the decoder smooth
+            y = model.decode(z)
+            loss = (w * (y - x) ** 2).mean() + 0.1 * (w * (y - x).abs()).mean() + 1e-4 * z.pow(2).mean()
+        else:
+            x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device)
+            z = model.encode(x)
+            z = z + 0.02 * torch.randn_like(z)
+            y = model.decode(z)
+            loss = multires_stft_loss(y, x) + envelope_loss(y, x, cfg.sample_rate) + 1e-4 * z.pow(2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        losses.append(loss.item())
+        if step % 50 == 0:
+            rec = {"step": step, "loss": float(np.mean(losses)), "lr": lr, "fresh_clips": buf.refreshed,
+                   "time": time.time()}
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            losses = []
+        if time.time() - t_save > 180:
+            save_checkpoint(path, model.state_dict(), {"kind": f"{args.which}_codec", "config": cfg.to_dict(), "step": step})
+            t_save = time.time()
+    save_checkpoint(path, model.state_dict(), {"kind": f"{args.which}_codec", "config": cfg.to_dict(), "step": step})
+    stream.close()
+    print(f"saved {path} after {step} steps")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""Stage 2: train the joint audio-video transformer on streamed, codec-encoded clips.
+
+    python -m talkie.models.training.train_joint --config models/configs/talkie-s.json \\
+        --codecs runs/codecs --out runs/joint --hours 2
+
+Resumable (`--resume`). Every few minutes it writes `train_state.safetensors` (weights,
+EMA, optimiser moments) and `talkie.safetensors` (the EMA model with codecs, ready to
+load in ComfyUI). torchrun-ready: under `torchrun --nproc_per_node N` each rank renders
+its own seeds and gradients are averaged with DDP (CUDA when available)."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from ..av_model import TalkieModel
+from ..checkpoint import load_checkpoint, load_into, save_checkpoint
+from ..codecs import AudioCodecConfig, VideoCodecConfig
+from ..config import AVConfig
+from ..joint_model import JointConfig
+from ..text_encoder import TextEmbedding
+from .data import ClipStream
+from .latent_source import TEXT_TOKENS, LatentEncoder
+
+
+class LatentBuffer:
+    """Latents of recent clips; grows to `size`, then the oldest are replaced."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.next, self.seen = size, [], 0, 0
+
+    def add(self, item):
+        self.seen += 1
+        if len(self.items) < self.size:
+            self.items.append(item)
+        else:
+            self.items[self.next] = item
+            self.next = (self.next + 1) % self.size
+
+    def __len__(self):
+        return len(self.items)
+
+
+def text_batch(pairs, device):
+    tok = torch.from_numpy(np.stack([p[0] for p in pairs])).float()
+    n = torch.tensor([p[1] for p in pairs])
+    mask = torch.arange(TEXT_TOKENS)[None] < n[:, None]
+    pooled = torch.from_numpy(np.stack([p[2] for p in pairs])).float()
+    return TextEmbedding(tok, mask, pooled).to(device)
+
+
+def logit_normal(n, rng):
+    return 1 / (1 + np.exp(-rng.standard_normal(n)))
+
+
+def make_batch(buf, rng, batch, av, empty, device):
+    """A batch with the training task mix: joint generation, and conditional tasks where
+    tokens are held clean (video->audio, audio->video, first frame given, extension)."""
+    items = [buf.items[i] for i in rng.integers(0, len(buf), batch)]
+    zv = torch.from_numpy(np.stack([it["zv"] for it in items]))
+    za = torch.from_numpy(np.stack([it["za"] for it in items]))
+    B, Lv, La = batch, zv.shape[1], za.shape[1]
+    tv = logit_normal(B, rng)
+    ta = np.where(rng.random(B) < 0.6, tv, logit_normal(B, rng))
+    keep_v = np.zeros((B, Lv), bool)
+    keep_a = np.zeros((B, La), bool)
+    task = rng.random(B)
+    for b in range(B):
+        if task[b] < 0.08:        # video -> audio (Foley)
+            keep_v[b] = True
+        elif task[b] < 0.16:      # audio -> video
+            keep_a[b] = True
+        elif task[b] < 0.24:      # extension: the first seconds of both are given
+            s = rng.uniform(0.5, 2.0)
+            keep_v[b, :av.video_tokens_for(s)] = True
+            keep_a[b, :av.audio_tokens_for(s)] = True
+        elif task[b] < 0.30:      # image -> AV: the first video token is given
+            keep_v[b, 0] = True
+    cross = torch.from_numpy(rng.random(B) >= 0.1)  # 10% without cross-modal attention (sync guidance)
+    drop = rng.random(B) < 0.1                      # 10% unconditional (classifier-free guidance)
+    use_acap = rng.random(B) < 0.3                  # 30% the audio stream reads the audio caption
+    caps = [empty if drop[b] else items[b]["cap"] for b in range(B)]
+    acaps = [empty if drop[b] else (items[b]["acap"] if use_acap[b] else items[b]["cap"]) for b in range(B)]
+    return (zv.to(device), za.to(device), torch.from_numpy(tv).float().to(device), torch.from_numpy(ta).float().to(device),
+            torch.from_numpy(keep_v).to(device), torch.from_numpy(keep_a).to(device), cross.to(device),
+            text_batch(caps, device), text_batch(acaps, device))
+
+
+def flow_loss(model, norm, batch, av, device, autocast):
+    zv, za, tv, ta, keep_v, keep_a, cross, text_v, text_a = batch
+    zv = (zv - norm[0]) / norm[1]
+    za = (za - norm[2]) / norm[3]
+    B = zv.shape[0]
+    nv, na = torch.randn_like(zv), torch.randn_like(za)
+    tv_tok = torch.where(keep_v, 0.0, tv[:, None])[..., None]
+    ta_tok = torch.where(keep_a, 0.0, ta[:, None])[..., None]
+    xv = (1 - tv_tok) * zv + tv_tok * nv
+    xa = (1 - ta_tok) * za + ta_tok * na
+    times_v = av.video_token_times().float().to(device)[None].expand(B, -1)
+    times_a = av.audio_token_times().float().to(device)[None].expand(B, -1)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+        pv, pa = model(xv, xa, tv, ta, times_v, times_a, text_v, text_a, keep_v, keep_a, cross)
+    # x0-prediction with the loss on velocity: weight (1/t)^2, clamped at low noise
+    wv = 1.0 / tv_tok.clamp(min=0.05) ** 2
+    wa = 1.0 / ta_tok.clamp(min=0.05) ** 2
+    lv = ((pv.float() - zv) ** 2 * wv).mean(-1)
+    la = ((pa.float() - za) ** 2 * wa).mean(-1)
+    mv, ma = (~keep_v).float(), (~keep_a).float()
+    lv = (lv * mv).sum() / mv.sum().clamp(min=1)
+    la = (la * ma).sum() / ma.sum().clamp(min=1)
+    return lv, la
+
+
+def build_model(cfg_json, codec_dir):
+    av = AVConfig.from_dict(cfg_json["av"])
+    tv, mv = load_checkpoint(os.path.join(codec_dir, "video_codec.safetensors"))
+    ta, ma = load_checkpoint(os.path.join(codec_dir, "audio_codec.safetensors"))
+    vc = dict(mv["config"], channels=tuple(mv["config"]["channels"]))
+    vcfg, acfg = VideoCodecConfig(**vc), AudioCodecConfig(**ma["config"])
+    jcfg = JointConfig(video_dim=vcfg.latent_dim, audio_dim=acfg.latent_dim * 4, **cfg_json["joint"])
+    model = TalkieModel(av, vcfg, acfg, jcfg)
+    load_into(model.video_codec, tv, "", "video codec")
+    load_into(model.audio_codec, ta, "", "audio codec")
+    return model
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--codecs", default="runs/codecs")
+    ap.add_argument("--out", default="runs/joint")
+    ap.add_argument("--hours", type=float, default=1.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--save-every", type=float, default=5.0, help="minutes between checkpoints")
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-autocast", action="store_true")
+    args = ap.parse_args(argv)
+
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    rank = 0
+    if distributed:
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        rank = dist.get_rank()
+    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu")
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed + rank)
+    rng = np.random.default_rng(args.seed + 1000 * rank)
+    cfg_json = json.load(open(args.config))
+    tc = cfg_json["train"]
+    av = AVConfig.from_dict(cfg_json["av"])
+    model = build_model(cfg_json, args.codecs).to(device)
+    joint = model.joint
+    ema = {k: v.detach().clone().float() for k, v in joint.state_dict().items()}
+    opt = torch.optim.AdamW(joint.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"], betas=(0.9, 0.99))
+    os.makedirs(args.out, exist_ok=True)
+    state_path = os.path.join(args.out, "train_state.safetensors")
+    step, trained_s = 0, 0.0
+    norm_ready = False
+    if args.resume and os.path.exists(state_path):
+        tensors, meta = load_checkpoint(state_path)
+        load_into(joint, tensors, "model.", state_path)
+        ema = {k[4:]: v.float() for k, v in tensors.items() if k.startswith("ema.")}
+        for k in ("video_mean", "video_std", "audio_mean", "audio_std"):
+            getattr(model, k).copy_(tensors["norm." + k])
+        opt_state = opt.state_dict()
+        for i, p in enumerate(joint.parameters()):
+            if f"opt.{i}.m" in tensors:
+                opt.state[p] = {"step": torch.tensor(float(meta["step"])), "exp_avg": tensors[f"opt.{i}.m"].clone(),
+                                "exp_avg_sq": tensors[f"opt.{i}.v"].clone()}
+        del opt_state
+        step, trained_s, norm_ready = meta["step"], meta.get("trained_seconds", 0.0), True
+    net = torch.nn.parallel.DistributedDataParallel(joint) if distributed else joint
+    encoder = LatentEncoder(os.path.join(args.codecs, "video_codec.safetensors"),
+                            os.path.join(args.codecs, "audio_codec.safetensors"))
+    stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256)
+    buf = LatentBuffer(tc["buffer"])
+    while len(buf) < tc["min_buffer"]:
+        buf.add(stream.get(timeout=900))
+    from ..text_encoder import TextEncoder
+    empty_emb = TextEncoder().encode("")
+    empty = (np.pad(empty_emb.tokens[0].numpy(), ((0, TEXT_TOKENS - empty_emb.tokens.shape[1]), (0, 0))).astype(np.float16),
+             int(empty_emb.tokens.shape[1]), empty_emb.pooled[0].numpy().astype(np.float16))
+    if not norm_ready:  # latent statistics, fixed for the rest of training
+        zv = np.concatenate([it["zv"] for it in buf.items])
+        za = np.concatenate([it["za"] for it in buf.items])
+        model.video_mean.copy_(torch.from_numpy(zv.mean(0)))
+        model.video_std.copy_(torch.from_numpy(zv.std(0) + 1e-4))
+        model.audio_mean.copy_(torch.from_numpy(za.mean(0)))
+        model.audio_std.copy_(torch.from_numpy(za.std(0) + 1e-4))
+    norm = (model.video_mean, model.video_std, model.audio_mean, model.audio_std)
+    budget_s = args.hours * 3600
+    total_budget = trained_s + budget_s if not args.resume else max(budget_s, trained_s + 1)
+    log = open(os.path.join(args.out, "log.jsonl"), "a") if rank == 0 else None
+    t0, t_save, acc = time.time(), time.time(), []
+    trained_start = trained_s
+
+    def save():
+        if rank != 0:
+            return
+        tensors = {"model." + k: v for k, v in joint.state_dict().items()}
+        tensors.update({"ema." + k: v for k, v in ema.items()})
+        tensors.update({"norm." + k: getattr(model, k) for k in ("video_mean", "video_std", "audio_mean", "audio_std")})
+        for i, p in enumerate(joint.parameters()):
+            st = opt.state.get(p)
+            if st:
+                tensors[f"opt.{i}.m"], tensors[f"opt.{i}.v"] = st["exp_avg"], st["exp_avg_sq"]
+        meta = {"step": step, "trained_seconds": trained_s, "config": cfg_json, "clips_seen": buf.seen}
+        save_checkpoint(state_path, tensors, meta)
+        live = {k: v.clone() for k, v in joint.state_dict().items()}
+        joint.load_state_dict(ema)
+        model.save(os.path.join(args.out, "talkie.safetensors"),
+                   {"step": step, "trained_hours": round(trained_s / 3600, 3), "clips_seen": buf.seen,
+                    "recipe": f"python -m talkie.models.training.train_joint --config {args.config}"})
+        joint.load_state_dict(live)
+
+    while time.time() - t0 < budget_s:
+        for item in stream.drain(8):
+            buf.add(item)
+        progress = min(1.0, trained_s / total_budget)
+        lr = tc["lr"] * min(1.0, (step + 1) / tc["warmup_steps"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        ts = time.time()
+        batch = make_batch(buf, rng, tc["batch"], av, empty, device)
+        lv, la = flow_loss(net, norm, batch, av, device, not args.no_autocast)
+        loss = lv + la
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gn = torch.nn.utils.clip_grad_norm_(joint.parameters(), 1.0)
+        opt.step()
+        step += 1
+        decay = min(tc["ema"], (1 + step) / (10 + step))
+        with torch.no_grad():
+            for k, v in joint.state_dict().items():
+                ema[k].mul_(decay).add_(v.float(), alpha=1 - decay) if v.is_floating_point() else ema[k].copy_(v)
+        trained_s = trained_start + (time.time() - t0)
+        acc.append((lv.item(), la.item(), float(gn), time.time() - ts))
+        if rank == 0 and step % 25 == 0:
+            a = np.array(acc)
+            log.write(json.dumps({"step": step, "loss_video": a[:, 0].mean(), "loss_audio": a[:, 1].mean(),
+                                  "grad_norm": a[:, 2].mean(), "s_per_step": a[:, 3].mean(), "lr": lr,
+                                  "clips_seen": buf.seen, "buffer": len(buf), "hours": trained_s / 3600}) + "\n")
+            log.flush()
+            acc = []
+        if time.time() - t_save > args.save_every * 60:
+            save()
+            t_save = time.time()
+    save()
+    stream.close()
+    if distributed:
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()

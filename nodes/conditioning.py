@@ -1,0 +1,42 @@
+"""CONDITIONING (core format) -> the text contexts the joint model reads."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..models.text_encoder import TextEmbedding
+
+
+def _entry_embeddings(cond_tensor, extra):
+    tokens = cond_tensor.float()
+    if tokens.dim() != 3 or tokens.shape[-1] != 384:
+        raise ValueError(f"this CONDITIONING is not from Talkie Text Encode (token states of shape "
+                         f"{tuple(tokens.shape)}, expected [1, L, 384])")
+    pooled = extra.get("pooled_output")
+    pooled = pooled.float() if pooled is not None else F.normalize(tokens.mean(1), dim=-1)
+    main = TextEmbedding(tokens, torch.ones(tokens.shape[:2], dtype=torch.bool), pooled.reshape(tokens.shape[0], -1))
+    aud = extra.get("talkie_audio")
+    if aud is None:
+        return main, main
+    at = aud["tokens"].float()
+    return main, TextEmbedding(at, torch.ones(at.shape[:2], dtype=torch.bool), aud["pooled"].float().reshape(at.shape[0], -1))
+
+
+def to_text_embeddings(conditioning, batch: int) -> tuple[TextEmbedding, TextEmbedding]:
+    """Several entries (from Conditioning Combine) are read as one longer context."""
+    if not isinstance(conditioning, list) or not conditioning:
+        raise ValueError("empty CONDITIONING: connect a Talkie Text Encode output")
+    pairs = [_entry_embeddings(c[0], c[1] if len(c) > 1 else {}) for c in conditioning]
+
+    def join(embs):
+        if len(embs) == 1:
+            e = embs[0]
+        else:
+            e = TextEmbedding(torch.cat([x.tokens[:1] for x in embs], 1), torch.cat([x.mask[:1] for x in embs], 1),
+                              F.normalize(torch.stack([x.pooled[0] for x in embs]).mean(0, keepdim=True), dim=-1))
+        if e.tokens.shape[0] == batch:
+            return e
+        return TextEmbedding(e.tokens[:1].expand(batch, -1, -1), e.mask[:1].expand(batch, -1),
+                             e.pooled[:1].expand(batch, -1))
+
+    return join([p[0] for p in pairs]), join([p[1] for p in pairs])

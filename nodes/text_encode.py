@@ -1,0 +1,43 @@
+"""Talkie Text Encode: prompt (+ optional audio prompt) -> CONDITIONING in core format:
+[[token states [1, L, 384], {"pooled_output": [1, 384], "talkie_audio": (...)}]]."""
+from __future__ import annotations
+
+from comfy_api.latest import io
+
+from .types import CATEGORY, TalkieModelType
+
+
+def encode(handle, prompt: str, audio_prompt: str | None) -> list:
+    te = handle.text_encoder
+    main = te.encode(prompt)
+    extra = {"pooled_output": main.pooled}
+    if audio_prompt and audio_prompt.strip():
+        aud = te.encode(audio_prompt)
+        extra["talkie_audio"] = {"tokens": aud.tokens, "pooled": aud.pooled}
+    return [[main.tokens, extra]]
+
+
+class TalkieTextEncode(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="TalkieTextEncode",
+            display_name="Talkie Text Encode",
+            category=CATEGORY,
+            description="Encodes a prompt for the joint model. The picture and the sound both follow the prompt; "
+                        "an optional audio prompt describes the sound separately.",
+            inputs=[
+                TalkieModelType.Input("model", tooltip="From Talkie Load Model (it carries the text encoder)."),
+                io.String.Input("prompt", multiline=True, default="",
+                                tooltip="What happens in the clip, e.g. 'a red rubber ball bouncing on the floor'."),
+                io.String.Input("audio_prompt", multiline=True, default="", optional=True,
+                                tooltip="Optional: what the clip sounds like. Empty = the audio follows the prompt."),
+            ],
+            outputs=[io.Conditioning.Output(tooltip="Core-format conditioning; core conditioning nodes work on it.")],
+        )
+
+    @classmethod
+    def execute(cls, model, prompt, audio_prompt=None) -> io.NodeOutput:
+        if not isinstance(prompt, str):
+            raise ValueError(f"prompt must be text, got {type(prompt).__name__}")
+        return io.NodeOutput(encode(model, prompt, audio_prompt))

@@ -1,0 +1,143 @@
+"""Writes the shipped UI-format workflows in workflows/ from compact graph descriptions.
+
+Run after changing a node's inputs: `python scripts/build_workflows.py`. The UI format is
+what the ComfyUI frontend saves and loads (nodes, links, widgets_values in widget order);
+tests convert it to an API prompt through /object_info and run it on a real server."""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(os.path.dirname(HERE), "workflows")
+
+# node type -> (inputs [(name, type, is_widget)], outputs [(name, type)])
+NODES = {
+    "TalkieLoadModel": ([("checkpoint", "COMBO", True)], [("model", "TALKIE_MODEL")]),
+    "TalkieTextEncode": ([("model", "TALKIE_MODEL", False), ("prompt", "STRING", True),
+                          ("audio_prompt", "STRING", True)], [("CONDITIONING", "CONDITIONING")]),
+    "TalkieEmptyAVLatent": ([("model", "TALKIE_MODEL", False), ("seconds", "FLOAT", True), ("fps", "FLOAT", True),
+                             ("width", "INT", True), ("height", "INT", True), ("batch_size", "INT", True)],
+                            [("LATENT", "LATENT")]),
+    "TalkieJointSampler": ([("model", "TALKIE_MODEL", False), ("positive", "CONDITIONING", False),
+                            ("negative", "CONDITIONING", False), ("latent", "LATENT", False), ("seed", "INT", True),
+                            ("steps", "INT", True), ("video_guidance", "FLOAT", True),
+                            ("audio_guidance", "FLOAT", True), ("sync_guidance", "FLOAT", True),
+                            ("sampler", "COMBO", True), ("denoise", "FLOAT", True)], [("LATENT", "LATENT")]),
+    "TalkieAVDecode": ([("model", "TALKIE_MODEL", False), ("latent", "LATENT", False)],
+                       [("images", "IMAGE"), ("audio", "AUDIO"), ("fps", "FLOAT"), ("stems", "TALKIE_STEMS")]),
+    "TalkieSaveAV": ([("images", "IMAGE", False), ("audio", "AUDIO", False), ("fps", "FLOAT", True),
+                      ("filename_prefix", "STRING", True)], [("VIDEO", "VIDEO")]),
+    "ImageScale": ([("image", "IMAGE", False), ("upscale_method", "COMBO", True), ("width", "INT", True),
+                    ("height", "INT", True), ("crop", "COMBO", True)], [("IMAGE", "IMAGE")]),
+    "CreateVideo": ([("images", "IMAGE", False), ("fps", "FLOAT", True), ("audio", "AUDIO", False)],
+                    [("VIDEO", "VIDEO")]),
+    "SaveVideo": ([("video", "VIDEO", False), ("filename_prefix", "STRING", True), ("format", "COMBO", True),
+                   ("codec", "COMBO", True)], []),
+}
+TITLES = {"TalkieLoadModel": "Talkie Load Model", "TalkieTextEncode": "Talkie Text Encode",
+          "TalkieEmptyAVLatent": "Talkie Empty AV Latent", "TalkieJointSampler": "Talkie Joint Sampler",
+          "TalkieAVDecode": "Talkie AV Decode", "TalkieSaveAV": "Talkie Mux / Save AV"}
+SEED_WIDGETS = {("TalkieJointSampler", "seed")}
+
+
+def build(spec: list[dict], note: str) -> dict:
+    """spec: [{"id", "type", "pos", "widgets": {name: value}, "links": {input: (src_id, src_slot)}, "title"?}]"""
+    nodes, links = [], []
+    by_id = {n["id"]: n for n in spec}
+    out_links: dict = {}
+    for n in spec:
+        # a node's `inputs` array holds its sockets plus the widgets converted to inputs
+        socket_names = [nm for nm, _, is_widget in NODES[n["type"]][0] if not is_widget or nm in n.get("links", {})]
+        for inp, (src, slot) in n.get("links", {}).items():
+            lid = len(links) + 1
+            typ = dict((nm, t) for nm, t, _ in NODES[n["type"]][0])[inp]
+            links.append([lid, src, slot, n["id"], socket_names.index(inp), typ])
+            out_links.setdefault((src, slot), []).append(lid)
+    for order, n in enumerate(spec):
+        ins, outs = NODES[n["type"]]
+        linked = {}
+        for lid, src, slot, dst, dslot, typ in links:
+            if dst == n["id"]:
+                name = [nm for nm, _, w in ins if not w or nm in n.get("links", {})][dslot]
+                linked[name] = lid
+        inputs, widgets = [], []
+        for name, typ, is_widget in ins:
+            if is_widget:
+                widgets.append(n["widgets"][name])
+                if (n["type"], name) in SEED_WIDGETS:
+                    widgets.append("fixed")  # control_after_generate
+                if name in linked:  # a widget converted to an input
+                    inputs.append({"name": name, "type": typ, "widget": {"name": name}, "link": linked[name]})
+            else:
+                inputs.append({"name": name, "type": typ, "link": linked.get(name)})
+        outputs = [{"name": nm, "type": typ, "links": out_links.get((n["id"], i), []), "slot_index": i}
+                   for i, (nm, typ) in enumerate(outs)]
+        node = {"id": n["id"], "type": n["type"], "pos": list(n["pos"]), "size": n.get("size", [320, 140]),
+                "flags": {}, "order": order, "mode": 0, "inputs": inputs, "outputs": outputs,
+                "properties": {"Node name for S&R": n["type"]}, "widgets_values": widgets}
+        if n.get("title") or n["type"] in TITLES:
+            node["title"] = n.get("title") or TITLES[n["type"]]
+        nodes.append(node)
+    nodes.append({"id": max(by_id) + 1, "type": "Note", "pos": [20, 460], "size": [420, 160], "flags": {},
+                  "order": len(spec), "mode": 0, "inputs": [], "outputs": [], "properties": {},
+                  "widgets_values": [note]})
+    return {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, "talkie/" + note)), "revision": 0, "last_node_id": max(by_id) + 1,
+            "last_link_id": len(links), "nodes": nodes, "links": links, "groups": [], "config": {},
+            "extra": {"ds": {"scale": 0.8, "offset": [0, 0]}}, "version": 0.4}
+
+
+def text_to_av_core(prompt: str, seconds: float = 4.0, seed: int = 42) -> list[dict]:
+    return [
+        {"id": 1, "type": "TalkieLoadModel", "pos": [20, 60], "widgets": {"checkpoint": "(shipped) talkie-s.safetensors"}},
+        {"id": 2, "type": "TalkieTextEncode", "pos": [380, 20], "size": [380, 180],
+         "widgets": {"prompt": prompt, "audio_prompt": ""}, "links": {"model": (1, 0)}, "title": "Prompt"},
+        {"id": 3, "type": "TalkieTextEncode", "pos": [380, 240], "size": [380, 160],
+         "widgets": {"prompt": "", "audio_prompt": ""}, "links": {"model": (1, 0)}, "title": "Negative prompt"},
+        {"id": 4, "type": "TalkieEmptyAVLatent", "pos": [380, 440],
+         "widgets": {"seconds": seconds, "fps": 24.0, "width": 256, "height": 256, "batch_size": 1},
+         "links": {"model": (1, 0)}},
+        {"id": 5, "type": "TalkieJointSampler", "pos": [800, 60], "size": [320, 300],
+         "widgets": {"seed": seed, "steps": 12, "video_guidance": 1.0, "audio_guidance": 1.5, "sync_guidance": 0.5,
+                     "sampler": "heun", "denoise": 1.0},
+         "links": {"model": (1, 0), "positive": (2, 0), "negative": (3, 0), "latent": (4, 0)}},
+        {"id": 6, "type": "TalkieAVDecode", "pos": [1160, 60], "links": {"model": (1, 0), "latent": (5, 0)}},
+    ]
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    t2av = text_to_av_core("a red rubber ball bouncing on the floor") + [
+        {"id": 7, "type": "TalkieSaveAV", "pos": [1500, 60], "size": [360, 420],
+         "widgets": {"fps": 24.0, "filename_prefix": "talkie/text_to_av"},
+         "links": {"images": (6, 0), "audio": (6, 1), "fps": (6, 2)}},
+    ]
+    core = text_to_av_core("hands clapping quickly", seed=7) + [
+        {"id": 7, "type": "ImageScale", "pos": [1500, 20],
+         "widgets": {"upscale_method": "bilinear", "width": 320, "height": 320, "crop": "disabled"},
+         "links": {"image": (6, 0)}},
+        {"id": 8, "type": "TalkieSaveAV", "pos": [1860, 20], "size": [360, 420],
+         "widgets": {"fps": 24.0, "filename_prefix": "talkie/core_scaled"},
+         "links": {"images": (7, 0), "audio": (6, 1), "fps": (6, 2)}},
+        {"id": 9, "type": "CreateVideo", "pos": [1500, 300], "widgets": {"fps": 24.0},
+         "links": {"images": (6, 0), "audio": (6, 1), "fps": (6, 2)}},
+        {"id": 10, "type": "SaveVideo", "pos": [1860, 480], "size": [360, 420],
+         "widgets": {"filename_prefix": "talkie/core_video", "format": "auto", "codec": "auto"},
+         "links": {"video": (9, 0)}},
+    ]
+    workflows = {
+        "text_to_av.json": build(t2av, "Talkie text -> audio + video. Edit the prompt, press Queue. The clip plays "
+                                       "with sound in the Mux / Save AV node and is saved under output/talkie/."),
+        "text_to_av_core_nodes.json": build(core, "Talkie output chained with core nodes: frames through Image "
+                                                  "Scale into the Talkie mux, and IMAGE + AUDIO into core Create "
+                                                  "Video -> Save Video."),
+    }
+    for name, wf in workflows.items():
+        with open(os.path.join(OUT, name), "w") as fh:
+            json.dump(wf, fh, indent=1)
+        print("wrote", os.path.join("workflows", name))
+
+
+if __name__ == "__main__":
+    main()
