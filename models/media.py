@@ -182,6 +182,9 @@ def write_av_mp4(path, frames, audio, fps, sample_rate: int, metadata: dict | No
                 container.mux(pkt)
         container.close()
         container = None
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the finished file gets normal permissions
         os.replace(tmp, path)
     except BaseException:
         # BaseException: a ComfyUI interrupt or KeyboardInterrupt must clean up too.

@@ -5,15 +5,15 @@ import torch
 from comfy_api.latest import io
 
 from ..models.config import STEMS
-from .latent import read_latent
-from .types import CATEGORY, TalkieModelType
+from .latent import check_latent_fits, read_latent
+from .types import CATEGORY, TalkieModelType, TalkieStemsType
 
-TalkieStemsType = io.Custom("TALKIE_STEMS")
 
 
 def decode(handle, latent):
     model = handle.load()
     video, audio, cfg, size, _, _ = read_latent(latent)
+    check_latent_fits(model, video, audio)
     with torch.no_grad():
         frames = model.decode_video(video, cfg, size)                     # [B, T, H, W, 3]
         stems = model.decode_audio(audio, cfg)                            # [B, S, N]

@@ -4,10 +4,11 @@ from __future__ import annotations
 import torch
 from comfy_api.latest import io
 
+from ..models.limits import check_number
 from ..models.pipeline import SamplingSettings, make_noise, token_times
 from ..models.sampler import Conditioning, Guidance, sample
 from .conditioning import to_text_embeddings
-from .latent import make_latent, read_latent
+from .latent import check_latent_fits, make_latent, read_latent
 from .types import CATEGORY, TalkieModelType
 
 _D = SamplingSettings()
@@ -31,6 +32,7 @@ def run_sampler(handle, positive, negative, latent, seed, steps, video_guidance,
                 sampler_name, denoise, shift=_D.shift, on_step=None):
     model = handle.load()
     video, audio, cfg, size, keep_v, keep_a = read_latent(latent)
+    check_latent_fits(model, video, audio)
     B = video.shape[0]
     text_v, text_a = to_text_embeddings(positive, B)
     neg_v, neg_a = to_text_embeddings(negative, B)
@@ -82,13 +84,28 @@ class TalkieJointSampler(io.ComfyNode):
         )
 
     @classmethod
+    def validate_inputs(cls, sampler="heun"):  # linked inputs are left out: the default stands in
+        # ComfyUI (0.3.75) does not check a V3 Combo's value against its options: do it here.
+        if sampler not in ("heun", "euler"):
+            return f"sampler must be 'heun' or 'euler', got {sampler!r}"
+        return True
+
+    @classmethod
     def execute(cls, model, positive, negative, latent, seed, steps, video_guidance, audio_guidance, sync_guidance,
                 sampler, denoise) -> io.NodeOutput:
         import comfy.model_management as mm
         import comfy.utils
 
+        # NaN passes ComfyUI's min/max check (every comparison with NaN is False): re-check here.
+        check_number("video_guidance", video_guidance, 0.0, 10.0)
+        check_number("audio_guidance", audio_guidance, 0.0, 10.0)
+        check_number("sync_guidance", sync_guidance, 0.0, 5.0)
+        check_number("denoise", denoise, 0.01, 1.0)
+        check_number("steps", steps, 1, 200)
+        video, _, cfg = read_latent(latent)[:3]
+        if not 0 <= int(seed) <= 0xFFFFFFFFFFFFFFFF - (video.shape[0] - 1):
+            raise ValueError(f"seed must be between 0 and 2**64 - batch size ({video.shape[0]}), got {seed}")
         pbar = comfy.utils.ProgressBar(steps)
-        cfg = read_latent(latent)[2]
 
         def on_step(i, total, x0v, x0a):
             mm.throw_exception_if_processing_interrupted()

@@ -31,21 +31,45 @@ def read_latent(latent: dict):
     if not isinstance(latent, dict) or latent.get("type") != LATENT_TYPE or "talkie" not in latent:
         raise ValueError("this LATENT is not a Talkie audio-video latent; make it with 'Talkie Empty AV Latent' "
                          "or 'Talkie AV Encode'")
-    samples = latent["samples"]
+    samples = latent.get("samples")
     if not getattr(samples, "is_nested", False) or len(samples.tensors) != 2:
         raise ValueError("a Talkie latent's samples must be a NestedTensor of (video, audio)")
+    if any(t.dim() != 3 or t.shape[0] < 1 or t.shape[0] != samples.tensors[0].shape[0] for t in samples.tensors):
+        raise ValueError(f"a Talkie latent holds video and audio tensors [batch, channels, tokens], got shapes "
+                         f"{[tuple(t.shape) for t in samples.tensors]}")
     video, audio = (t.transpose(1, 2).float() for t in samples.tensors)
+    if not (torch.isfinite(video).all() and torch.isfinite(audio).all()):
+        raise ValueError("the Talkie latent contains NaN or infinite values")
     info = latent["talkie"]
-    cfg = AVConfig.from_dict(info["av"])
+    try:
+        cfg = AVConfig.from_dict(info["av"])
+        size = (int(info["width"]), int(info["height"]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"the Talkie latent's timing information is damaged ({e}); make it again with "
+                         "'Talkie Empty AV Latent'") from None
     B = video.shape[0]
     keep_v = torch.zeros(B, video.shape[1], dtype=torch.bool)
     keep_a = torch.zeros(B, audio.shape[1], dtype=torch.bool)
     mask = latent.get("noise_mask")
     if mask is not None:
+        if not getattr(mask, "is_nested", False) or len(mask.tensors) != 2:
+            raise ValueError("a Talkie latent's noise_mask must hold one video and one audio mask; a core mask node "
+                             "(e.g. Set Latent Noise Mask) cannot mask a Talkie latent")
         mv, ma = mask.tensors
+        if mv.numel() != B * video.shape[1] or ma.numel() != B * audio.shape[1]:
+            raise ValueError(f"the Talkie latent's noise_mask sizes ({mv.numel()}, {ma.numel()}) do not match its "
+                             f"token counts ({B * video.shape[1]}, {B * audio.shape[1]})")
         keep_v = mv.reshape(B, -1) < 0.5
         keep_a = ma.reshape(B, -1) < 0.5
     if video.shape[1] != cfg.num_video_tokens or audio.shape[1] != cfg.num_audio_tokens:
         raise ValueError(f"latent lengths ({video.shape[1]} video, {audio.shape[1]} audio tokens) do not match its "
                          f"timing ({cfg.seconds} s at {cfg.fps} fps)")
-    return video, audio, cfg, (info["width"], info["height"]), keep_v, keep_a
+    return video, audio, cfg, size, keep_v, keep_a
+
+
+def check_latent_fits(model, video: torch.Tensor, audio: torch.Tensor) -> None:
+    """A latent made by another model (other channel counts) gives a clear error, not a shape crash."""
+    dv, da = model.joint.cfg.video_dim, model.joint.cfg.audio_dim
+    if video.shape[-1] != dv or audio.shape[-1] != da:
+        raise ValueError(f"this latent has {video.shape[-1]} video and {audio.shape[-1]} audio channels but the model "
+                         f"uses {dv} and {da}: it was made for another model")

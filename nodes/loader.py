@@ -18,6 +18,7 @@ DEFAULT_CHOICE = f"(shipped) {DEFAULT_CHECKPOINT_NAME}"
 folder_paths.add_model_folder_path(FOLDER, os.path.join(folder_paths.models_dir, FOLDER))
 
 _TEXT_ENCODER = None
+_LINKED = object()  # validate_inputs' default: ComfyUI leaves linked inputs out
 _LOADED: dict = {}
 
 
@@ -35,6 +36,8 @@ def checkpoint_choices() -> list[str]:
 
 
 def resolve(choice: str) -> str:
+    if not isinstance(choice, str):
+        raise ValueError(f"checkpoint must be a file name, got {choice!r}")
     if choice == DEFAULT_CHOICE:
         return default_checkpoint_path()
     path = folder_paths.get_full_path(FOLDER, choice)
@@ -75,6 +78,22 @@ class TalkieLoadModel(io.ComfyNode):
                                             tooltip="The joint model, ready for Text Encode, Empty AV Latent, "
                                                     "Joint Sampler and AV Decode.")],
         )
+
+    @classmethod
+    def validate_inputs(cls, checkpoint=_LINKED):
+        # ComfyUI (0.3.75) does not check a V3 Combo's value against its options (and naming an
+        # input here would turn its own checks off anyway): check it, and say why a pickle
+        # checkpoint (never listed) is refused.
+        if checkpoint is _LINKED:  # linked (no value yet): resolve() checks it when it runs
+            return True
+        if not isinstance(checkpoint, str):
+            return f"checkpoint must be a file name, got {checkpoint!r}"
+        if checkpoint in checkpoint_choices():
+            return True
+        if not checkpoint.endswith(".safetensors"):
+            return (f"checkpoint {checkpoint!r} refused: only .safetensors files are loaded (pickle formats such "
+                    "as .ckpt/.pt/.bin can run code when opened)")
+        return f"checkpoint {checkpoint!r} is not in ComfyUI/models/{FOLDER}/; choose one of the listed files"
 
     @classmethod
     def execute(cls, checkpoint) -> io.NodeOutput:

@@ -4,6 +4,8 @@ output that core Save Video / Get Video Components accept."""
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import os
 from fractions import Fraction
 
@@ -11,7 +13,7 @@ import folder_paths
 import torch
 from comfy_api.latest import InputImpl, Types, io, ui
 
-from ..models.limits import MAX_FPS, check_number
+from ..models.limits import MAX_FPS, MAX_VIDEO_PIXELS, check_number
 from ..models.media import as_fraction, num_audio_samples, resample_audio, write_av_mp4
 from .types import CATEGORY
 
@@ -25,12 +27,21 @@ def confined_save_path(filename_prefix: str, width: int, height: int) -> tuple[s
         raise ValueError("filename_prefix must be a non-empty text")
     if "\x00" in filename_prefix:
         raise ValueError("filename_prefix contains a NUL character")
+    if len(filename_prefix) > 200:
+        raise ValueError(f"filename_prefix is too long ({len(filename_prefix)} characters, at most 200)")
     prefix = filename_prefix.replace("\\", "/")
     out_dir = folder_paths.get_output_directory()
-    folder, name, counter, subfolder, _ = folder_paths.get_save_image_path(prefix, out_dir, width, height)
     real_out = os.path.realpath(out_dir)
-    real_folder = os.path.realpath(folder)
-    if os.path.commonpath([real_out, real_folder]) != real_out:
+
+    def inside(folder: str) -> bool:
+        return os.path.commonpath([real_out, os.path.realpath(folder)]) == real_out
+
+    # Check before ComfyUI's get_save_image_path, which creates the folder (and compares
+    # absolute paths without resolving symlinks, so a linked folder would be made outside).
+    if os.path.isabs(prefix) or not inside(os.path.dirname(os.path.join(out_dir, os.path.normpath(prefix)))):
+        raise ValueError(f"filename_prefix {filename_prefix!r} would save outside the output folder")
+    folder, name, counter, subfolder, _ = folder_paths.get_save_image_path(prefix, out_dir, width, height)
+    if not inside(folder):
         raise ValueError(f"filename_prefix {filename_prefix!r} would save outside the output folder")
     os.makedirs(folder, exist_ok=True)
     file = f"{name}_{counter:05}_.mp4"
@@ -44,11 +55,13 @@ def prepare_audio(audio, num_frames: int, fps) -> tuple[torch.Tensor, int]:
     """AUDIO -> [C, N] with exactly frames x rate / fps samples (pad or trim)."""
     if not isinstance(audio, dict) or "waveform" not in audio or "sample_rate" not in audio:
         raise ValueError("audio must be an AUDIO value ({'waveform': [B, C, T], 'sample_rate': int})")
-    wave, sr = audio["waveform"], int(audio["sample_rate"])
+    wave, sr = audio["waveform"], audio["sample_rate"]
     if not torch.is_tensor(wave) or wave.dim() != 3 or wave.shape[0] < 1 or wave.shape[1] < 1:
         raise ValueError(f"audio waveform must be a tensor [B, C, T], got {getattr(wave, 'shape', type(wave))}")
-    if not 8000 <= sr <= 192000:
-        raise ValueError(f"audio sample_rate must be between 8000 and 192000 Hz, got {sr}")
+    if isinstance(sr, bool) or not isinstance(sr, numbers.Real) or not math.isfinite(sr) or sr != int(sr) \
+            or not 8000 <= int(sr) <= 192000:
+        raise ValueError(f"audio sample_rate must be a whole number between 8000 and 192000 Hz, got {sr!r}")
+    sr = int(sr)
     wave = wave[0].float().cpu()
     if not torch.isfinite(wave).all():
         raise ValueError("audio contains NaN or infinite samples")
@@ -64,6 +77,11 @@ def check_images(images) -> torch.Tensor:
     if not torch.is_tensor(images) or images.dim() != 4 or images.shape[-1] not in (3, 4) or images.shape[0] < 1:
         raise ValueError(f"images must be an IMAGE tensor [frames, height, width, 3], got "
                          f"{getattr(images, 'shape', type(images))}")
+    T, H, W = images.shape[:3]
+    if H < 1 or W < 1 or H > 8192 or W > 8192:
+        raise ValueError(f"images must be between 1 and 8192 pixels on each side, got {W}x{H}")
+    if T * H * W > MAX_VIDEO_PIXELS:
+        raise ValueError(f"{T} frames of {W}x{H} is more than the {MAX_VIDEO_PIXELS / 1e6:.0f} M pixel limit")
     if not torch.isfinite(images).all():
         raise ValueError("images contain NaN or infinite values")
     return images[..., :3].float().clamp(0, 1).cpu()

@@ -6,6 +6,8 @@ from comfy_api.latest import io
 
 from .types import CATEGORY, TalkieModelType
 
+MAX_PROMPT_CHARS = 20000
+
 
 def encode(handle, prompt: str, audio_prompt: str | None) -> list:
     te = handle.text_encoder
@@ -38,6 +40,10 @@ class TalkieTextEncode(io.ComfyNode):
 
     @classmethod
     def execute(cls, model, prompt, audio_prompt=None) -> io.NodeOutput:
-        if not isinstance(prompt, str):
-            raise ValueError(f"prompt must be text, got {type(prompt).__name__}")
+        for name, text in (("prompt", prompt), ("audio_prompt", audio_prompt)):
+            if text is not None and not isinstance(text, str):
+                raise ValueError(f"{name} must be text, got {type(text).__name__}")
+            if text is not None and len(text) > MAX_PROMPT_CHARS:
+                raise ValueError(f"{name} is {len(text)} characters long; at most {MAX_PROMPT_CHARS} are accepted "
+                                 "(the text encoder reads only the first few hundred words anyway)")
         return io.NodeOutput(encode(model, prompt, audio_prompt))

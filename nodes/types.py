@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from comfy_api.latest import io
 
 TalkieModelType = io.Custom("TALKIE_MODEL")
+# The four decoded stems: {"waveforms": [B, 4, N], "names": STEMS, "sample_rate": int}
+TalkieStemsType = io.Custom("TALKIE_STEMS")
 CATEGORY = "Talkie"
 
 

@@ -22,6 +22,14 @@ Algorithm (`detect_onsets`), on the pre-emphasised signal x[n] - 0.97 x[n-1]:
    silence, and must be refined onto the transient it precedes; two detections that
    refine closer than `refractory_s` count once. Slow attacks bias the result by a few
    ms; impacts, clicks and plucks land within a sample or two.
+5. a detection whose local peak stays `pre_echo_db` (30 dB) below the loudest sample of the
+   next `pre_echo_s` (140 ms) is an AAC pre-echo that starts further ahead than the peak
+   search reaches, and is dropped;
+6. when something already sounds in the `lookback_s` before the crossing (the ring of an
+   earlier hit, a fading note, a pre-echo), that stretch is modelled by linear prediction
+   and the onset is where the prediction residual rises above it
+   (`_past_what_sounded_before`): without this a quiet bounce on a still-ringing metal
+   ball lands on the ring, ~5 ms early.
 """
 from __future__ import annotations
 
@@ -30,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 
 
-PRE_MARGIN = 1.5  # a crossing must also exceed this x what sounded before the search
+GUARD_S = 0.002  # the last 2 ms before a crossing may already hold the new sound
 
 
 class Onsets(NamedTuple):
@@ -86,30 +94,54 @@ def _log_energy_flux(x, win, hop, lag, look, floor_db):
     return e, f
 
 
-def _ring_residual(sig: np.ndarray, lo: int, hi: int, n_fit: int, order: int = 24) -> np.ndarray:
-    """sig[lo - n_fit:hi] minus its linear prediction from a model of sig[lo - n_fit:lo].
+def _ring_residual(sig: np.ndarray, start: int, hi: int, n_fit: int, order: int = 24) -> np.ndarray:
+    """sig[start - n_fit:hi] minus its linear prediction from a model of sig[start - n_fit:start].
 
-    A ringing object is a sum of decaying sinusoids, which a short linear predictor
-    (least squares on the ring alone, lightly regularised) continues almost exactly; a
-    new hit is what it cannot predict. Noise (an AAC pre-echo) stays in the residual."""
-    a0 = lo - n_fit
-    order = min(order, n_fit // 4)
-    if order < 2 or a0 - order < 0:
+    A ringing object or a fading note is a sum of decaying sinusoids, which a short linear
+    predictor (least squares, lightly regularised) continues almost exactly; a new hit is
+    what it cannot predict. Noise (an AAC pre-echo) stays in the residual."""
+    a0 = start - n_fit
+    order = min(order, n_fit // 4, a0)
+    if order < 2:
         return sig[a0:hi]
     past = np.lib.stride_tricks.sliding_window_view(sig[a0 - order:hi - 1], order)[:, ::-1]  # x[n-1..n-order]
-    rows, target = past[:n_fit], sig[a0:lo]
+    rows = past[:n_fit]
     gram = rows.T @ rows
     ridge = 1e-6 * np.trace(gram) / order + 1e-12
-    coef = np.linalg.solve(gram + ridge * np.eye(order), rows.T @ target)
+    coef = np.linalg.solve(gram + ridge * np.eye(order), rows.T @ sig[a0:start])
     return sig[a0:hi] - past @ coef
 
+
+def _past_what_sounded_before(sig: np.ndarray, first: int, hi: int, n_look: int, crossing: float,
+                              guard: int, quiet: float = 0.5, margin: float = 1.5) -> int:
+    """Move a crossing off whatever already sounded in the `n_look` samples before it.
+
+    When that stretch reaches `quiet` x the crossing level, the crossing may sit on the
+    ring of an earlier hit (a quiet bounce on a still-ringing metal ball) or on an AAC
+    pre-echo (codec noise spread over the block before a transient), up to a window or
+    more early. Then the stretch up to `guard` samples before the crossing (which may
+    already hold the new sound's first samples) is modelled (`_ring_residual`), and the
+    onset is the first sample from there whose residual reaches the crossing of its own
+    peak and `margin` x the largest residual of the modelled stretch."""
+    start = max(0, first - guard)
+    n_pre = min(n_look, start)
+    post = np.abs(sig[start:hi])
+    if n_pre < 8 or len(post) == 0 or np.abs(sig[start - n_pre:start]).max() < quiet * crossing * post.max():
+        return first
+    res = np.abs(_ring_residual(sig, start, hi, n_pre))
+    pre, post = res[:n_pre], res[n_pre:]
+    thr = max(crossing * post.max(), margin * pre.max())
+    if thr >= post.max():
+        return first
+    return start + int(np.argmax(post >= thr))
 
 def detect_onsets(audio, sr: int, *, win_s: float = 0.004, hop_s: float = 0.001,
                   refractory_s: float = 0.07, k_mad: float = 8.0, rel_max: float = 0.1,
                   min_rise_db: float = 6.0, level_db: float = 6.0, lookback_s: float = 0.02,
                   min_raw_rise_db: float = 0.5,
                   floor_db: float = 60.0, crossing: float = 0.15,
-                  peak_search_s: float = 0.03, preemphasis: float = 0.97) -> Onsets:
+                  peak_search_s: float = 0.03, preemphasis: float = 0.97,
+                  pre_echo_s: float = 0.14, pre_echo_db: float = 30.0) -> Onsets:
     """Onset times (s) and strengths of mono or [C, N] float audio at any sample rate."""
     raw = _mono(audio)
     x = raw
@@ -156,31 +188,28 @@ def detect_onsets(audio, sr: int, *, win_s: float = 0.004, hop_s: float = 0.001,
         s = int(i) * hop
         lo = max(0, s - win - hop)
         hi = min(len(x), s + max(2 * win, round(peak_search_s * sr)))
-        first = None
+        first = sig = None
         # Refine on the plain signal (tones peak a few ms after they start, and pre-emphasis
         # thins their low partials); if a louder earlier sound is still above the crossing
         # at the start of the search (a hit on a ringing object), use the emphasised one.
-        # A sound still ringing from an earlier hit (a quiet bounce on a metal ball) can
-        # exceed the crossing before the new hit starts: then refine on what the ring does
-        # not predict (`_ring_residual`), or the onset lands on the ring, up to a window early.
         for sig in ((raw, x) if preemphasis else (x,)):
             seg = np.abs(sig[lo:hi])
             pk = int(np.argmax(seg))
             if seg[pk] <= 0:
                 continue
-            thr = crossing * seg[pk]
-            pre = sig[max(0, lo - look * hop):lo]
-            if len(pre) and np.abs(pre).max() >= thr:
-                res = np.abs(_ring_residual(sig, lo, hi, len(pre)))
-                seg = res[len(pre):]
-                pk = int(np.argmax(seg))
-                thr = max(crossing * seg[pk], PRE_MARGIN * res[:len(pre)].max())
-            k0 = int(np.argmax(seg[:pk + 1] >= thr))
+            k0 = int(np.argmax(seg[:pk + 1] >= crossing * seg[pk]))
             first = lo + k0
             if k0 > 0:
                 break
         if first is None:
             continue
+        # An AAC pre-echo can start a whole transform block (up to ~130 ms at 16 kHz) before
+        # its transient, beyond the peak search: a rise that stays `pre_echo_db` below what
+        # follows within `pre_echo_s` is that echo, not a sound of its own.
+        ahead = np.abs(raw[lo:min(len(raw), s + round(pre_echo_s * sr))]).max(initial=0.0)
+        if np.abs(raw[lo:hi]).max(initial=0.0) < ahead * 10.0 ** (-pre_echo_db / 20.0):
+            continue
+        first = _past_what_sounded_before(sig, first, hi, look * hop, crossing, round(GUARD_S * sr))
         if first - last < refr:
             continue
         last = first

@@ -9,7 +9,8 @@ frame interval for ballistic objects by fitting their trajectory.
 - motion energy: M_k = mean |I_k - I_{k-1}|, rectified rise M_k - M_{k-1}, peak picking;
 - generic: peaks of max(brightness jump, motion rise), for scenes with no tracker;
 - colour: per-pixel rectified rise of a colour key (a lit key in a known colour);
-- contacts: an object's centroid track y(k) (or the gap between two closing parts); at each
+- contacts: an object's centroid track y(k) (or the gap between two closing parts, between
+  their centroids or their outer edges); at each
   bounce (a local extremum) fit one parabola to up to `n_fit` frames before and one to
   the frames after; the contact is where the two parabolas intersect (the root nearest
   the extremum frame).
@@ -109,7 +110,8 @@ def generic_events(frames, fps, **kw) -> VisualEvents:
 
 # --- tracked object ---------------------------------------------------------------------
 
-def object_weights(frames, color=None, tol: float = 0.25, threshold: float | None = None) -> np.ndarray:
+def object_weights(frames, color=None, tol: float = 0.25, threshold: float | None = None,
+                   matte: bool = False) -> np.ndarray:
     """Per-pixel object weight [T, H, W] >= 0.
 
     With `color` (RGB in 0..1): a soft colour key, weight = max(0, 1 - |p - color| / tol);
@@ -119,8 +121,13 @@ def object_weights(frames, color=None, tol: float = 0.25, threshold: float | Non
     which is proportional to the object's anti-aliased coverage (sub-pixel position), kept
     above a tenth of `threshold` (default: half the 99.9th percentile) so that compression
     noise does not pull the centroid.
+    With `color` and `matte=True`: the coverage itself (see `_matte_weights`). The plain
+    colour key cuts an object's soft edge against a contrasting background to a hard one,
+    which quantises a straight edge (a hand's side) to whole pixels.
     """
     f = to_float_frames(frames)[..., :3]
+    if color is not None and matte:
+        return _matte_weights(f, np.asarray(color, dtype=np.float32)[:3], tol)
     if color is not None:
         d = np.linalg.norm(f - np.asarray(color, dtype=np.float32)[:3], axis=-1)
         return np.maximum(0.0, 1.0 - d / tol)
@@ -128,6 +135,24 @@ def object_weights(frames, color=None, tol: float = 0.25, threshold: float | Non
     d = np.abs(f - bg).max(axis=-1)
     thr = threshold if threshold is not None else 0.5 * float(np.percentile(d, 99.9))
     return np.where(d > 0.1 * max(thr, 1e-6), d, 0.0)
+
+
+def _matte_weights(f: np.ndarray, color: np.ndarray, tol: float) -> np.ndarray:
+    """Coverage of a `color` object over the background, per pixel, in 0..1.
+
+    The background is the most common colour (the per-channel median of all pixels: the
+    object is small). A pixel p on the segment from background B to the colour C is
+    B + a (C - B), a the anti-aliased coverage: weight = a, the projection of p - B on
+    C - B, for pixels within `tol` of that segment (other objects are off it)."""
+    bg = np.median(f.reshape(-1, 3), axis=0)
+    axis = color - bg
+    n2 = float(axis @ axis)
+    if n2 < 1e-6:
+        return np.zeros(f.shape[:-1], np.float32)
+    rel = f - bg
+    a = np.clip(rel @ axis / n2, 0.0, 1.0)
+    off = np.linalg.norm(rel - a[..., None] * axis, axis=-1)
+    return np.where(off <= tol, a, 0.0).astype(np.float32)
 
 
 def centroid_track(weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -161,6 +186,37 @@ def gap_track(weights) -> np.ndarray:
         ml, mr = c[left].sum(), c[right].sum()
         if ml > 1e-9 and mr > 1e-9:
             out[k] = (c[right] @ xs[right]) / mr - (c[left] @ xs[left]) / ml
+    return out
+
+
+def edge_gap_track(weights, share: float = 0.1) -> np.ndarray:
+    """Distance between the outer edges of two parts per frame (two hands clapping).
+
+    Each edge is where the column mass, accumulated from that side of the image, reaches
+    `share` of the clip's median total mass (linear interpolation between columns, so
+    sub-pixel). Unlike `gap_track` it ignores the inner sides, where the parts touch and
+    cover each other (a thumb hidden behind the other hand), so the track is a rigid
+    translation of the outer edges; a fixed mass (not a share of each frame's) keeps it so
+    when the covered area changes. Contacts are its minima (use bottom_is_max=False)."""
+    w = np.asarray(weights, dtype=np.float64)
+    col = w.sum(axis=1)  # [T, W]
+    total = col.sum(axis=1)
+    out = np.full(len(col), np.nan)
+    if not (total > 1e-9).any():
+        return out
+    target = share * float(np.median(total[total > 1e-9]))
+
+    def edge(c):
+        cs = np.cumsum(c)
+        j = int(np.searchsorted(cs, target))
+        if j >= len(c):
+            return np.nan
+        below = cs[j - 1] if j > 0 else 0.0
+        return j - 0.5 + (target - below) / max(c[j], 1e-12)  # column j spans [j-0.5, j+0.5]
+
+    for k, c in enumerate(col):
+        if total[k] > 2 * target:
+            out[k] = (c.size - 1 - edge(c[::-1])) - edge(c)
     return out
 
 
@@ -238,18 +294,21 @@ def bounce_times(y, fps, *, n_fit: int = 4, bottom_is_max: bool = True,
 
 
 def contact_times(frames, fps, *, color=None, tol: float = 0.25, threshold: float | None = None,
-                  track: str = "y", **kw) -> np.ndarray:
+                  track: str = "y", matte: bool = False, **kw) -> np.ndarray:
     """Contact times (s) of one tracked object (see `object_weights`, `bounce_times`).
 
     track='y': vertical centroid, contacts at its bottoms (balls, drumsticks);
-    track='gap': horizontal gap between two parts, contacts at its minima (clapping hands)."""
-    w = object_weights(frames, color=color, tol=tol, threshold=threshold)
+    track='gap': horizontal gap between two parts, contacts at its minima (clapping hands);
+    track='edges': distance between the two parts' outer edges (`edge_gap_track`): for
+    parts that cover each other where they meet. With a `color`, matte=True weights pixels
+    by coverage (sub-pixel straight edges; see `object_weights`)."""
+    w = object_weights(frames, color=color, tol=tol, threshold=threshold, matte=matte)
     if track == "y":
         return bounce_times(centroid_track(w)[0], fps, **kw)
-    if track == "gap":
+    if track in ("gap", "edges"):
         kw.setdefault("bottom_is_max", False)
-        return bounce_times(gap_track(w), fps, **kw)
-    raise ValueError(f"track must be 'y' or 'gap'; got {track!r}")
+        return bounce_times((gap_track if track == "gap" else edge_gap_track)(w), fps, **kw)
+    raise ValueError(f"track must be 'y', 'gap' or 'edges'; got {track!r}")
 
 
 def color_curve(frames, color, tol: float = 0.25) -> np.ndarray:

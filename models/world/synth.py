@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+FADE_OUT_S = 0.002  # modal sounds end with this linear fade
+
 
 def place(stem: np.ndarray, sound: np.ndarray, t: float, sr: int) -> None:
     """Add `sound` into `stem` starting at time `t` seconds (rounded to the nearest sample)."""
@@ -30,6 +32,10 @@ def modal(sr: int, freqs, decays, amps, seconds: float, rng: np.random.Generator
         out += a * np.exp(-t / d) * np.sin(2 * np.pi * f * t + rng.uniform(0, 0.3))
     if attack_noise > 0:
         out += attack_noise * rng.standard_normal(n) * np.exp(-t / noise_decay)
+    # Slow modes are still ringing at `seconds` (a metal ball at 0.6 s is at ~18 %): fade
+    # the last 2 ms so the sound does not end in a click (a false onset, an audible tick).
+    fade = min(n, max(1, round(FADE_OUT_S * sr)))
+    out[n - fade:] *= np.linspace(1.0, 0.0, fade)
     return out.astype(np.float32)
 
 

@@ -84,6 +84,26 @@ def test_onsets_ignore_decaying_low_ring_and_find_tone_starts():
     assert np.abs(on.times - np.array([3000, tone_start]) / sr).max() < 1e-3
 
 
+def test_onset_of_a_quiet_hit_on_a_ringing_object():
+    """A metal-like ring (beating partials, loud) and a quieter hit on it 0.3 s later: the
+    ring is above the crossing before the hit, which must not pull the onset early."""
+    sr = 16000
+    rng = np.random.default_rng(5)
+    t = np.arange(sr) / sr
+
+    def hit(amp):
+        modes = sum(a * np.exp(-t / d) * np.sin(2 * np.pi * f * t + rng.uniform(0, 0.3))
+                    for f, d, a in ((820, 0.35, 1.0), (2263, 0.25, 0.6), (4428, 0.15, 0.4)))
+        return amp * (modes + 0.4 * rng.standard_normal(sr) * np.exp(-t / 0.004))
+
+    x = np.zeros(2 * sr)
+    starts = [2000, 2000 + round(0.3 * sr)]
+    for s, amp in zip(starts, (0.5, 0.25)):
+        x[s:s + sr] += hit(amp)
+    on = detect_onsets(x.astype(np.float32), sr)
+    assert len(on.times) == 2
+    assert np.abs(on.times * sr - np.array(starts)).max() <= 8  # samples (0.5 ms), not a window early
+
 def test_envelope_shape_and_times():
     sr = 8000
     x = np.zeros(sr, np.float32)
@@ -245,34 +265,49 @@ def test_report_text_and_plot():
 
 
 # --- the Foley world, through an H.264/AAC round trip ------------------------------------
+# The world is resolution independent (AVConfig's width/height scale every object and
+# motion; event times do not change), so the metric is calibrated on 128 px renders, where
+# sub-pixel tracking is reliable (scripts/world_metric_calibration.py measures 64/128/256 px;
+# 128 keeps this test quick). 64 px renders (what the model trains on) are measured
+# separately below: a known limit of tracking few-pixel objects, not of the metric itself.
+
+CAL_SIZE = 128
+
 
 def _world_visual_events(frames, fps, scene):
-    """The tracker that fits each family (what a per-family eval would use)."""
+    """The tracker that fits each family (what a per-family eval would use). `matte=True`
+    weights pixels by their anti-aliased coverage, which keeps straight edges sub-pixel."""
     from talkie.models.world.families.common import COLOURS, SKIN
 
     fam = scene["family"]
     if fam == "ball":  # one colour-keyed track per ball
-        return np.sort(np.concatenate([contact_times(frames, fps, color=np.array(COLOURS[c]) / 255)
+        return np.sort(np.concatenate([contact_times(frames, fps, color=np.array(COLOURS[c]) / 255, matte=True)
                                        for c in scene["colours"]]))
     if fam == "drum":  # the stick tip's colour
-        return contact_times(frames, fps, color=np.array((200, 160, 110)) / 255, n_fit=3)
-    if fam == "clap":  # the gap between the two hands closes at each clap
-        return contact_times(frames, fps, color=np.array(SKIN[scene["skin"]]) / 255, track="gap", n_fit=3)
+        return contact_times(frames, fps, color=np.array((200, 160, 110)) / 255, matte=True, n_fit=3)
+    if fam == "clap":  # the outer edges of the two hands close in at each clap
+        return contact_times(frames, fps, color=np.array(SKIN[scene["skin"]]) / 255, matte=True,
+                             track="edges", n_fit=3)
     lit = 0.9 * np.array(COLOURS[scene["light"]]) + 0.1 * np.array((235, 235, 228))
     return color_events(frames, fps, color=lit / 255).times  # keyboard: the lit key
 
 
-def _measurable_seeds(family, cfg, count, margin):
-    """Seeds whose events are >= `margin` s from the clip edges (a +-120 ms shift stays inside;
-    a tracker needs a few frames before and after each contact)
-    and >= 0.12 s apart (two balls landing together are one sound)."""
+def _measurable_seeds(family, cfg, count, margin, start=0):
+    """Clips (rendered with `cfg`) whose events are >= `margin` s from the clip edges (a
+    +-120 ms shift stays inside; a tracker needs a few frames before and after each contact)
+    and >= 0.12 s apart (two balls landing together are one sound). Seeds are screened on
+    cheap 32 px renders: event times do not depend on the resolution (checked below)."""
+    from dataclasses import replace
+
     from talkie.models.world import render_clip
 
+    probe = replace(cfg, width=32, height=32)
     out = []
-    for seed in range(40):
-        clip = render_clip(seed, cfg, family=family, rain=False)
-        t = np.array([e.time for e in clip.events if e.paired])
+    for seed in range(start, start + 40):
+        t = np.array([e.time for e in render_clip(seed, probe, family=family, rain=False).events if e.paired])
         if len(t) >= 3 and t.min() >= margin and t.max() <= cfg.seconds_exact - margin and np.diff(t).min() >= 0.12:
+            clip = render_clip(seed, cfg, family=family, rain=False)
+            assert np.array_equal([e.time for e in clip.events if e.paired], t), "event times depend on size"
             out.append(clip)
         if len(out) == count:
             break
@@ -280,38 +315,53 @@ def _measurable_seeds(family, cfg, count, margin):
     return out
 
 
-# Keyboard notes start on frame times: the metric is exact to 2 ms. Balls, sticks and hands
-# are tracked between frames on a 64 px render: each contact is off by a few ms, so a clip's
-# median carries a bias (bias_ms) and moves by up to `step_ms` when a shift changes which
-# event is the median one.
-@pytest.mark.parametrize("family,bias_ms,step_ms", [("ball", 5.0, 4.0), ("clap", 8.0, 4.0),
-                                                    ("drum", 5.0, 4.0), ("keyboard", 2.0, 2.0)])
-def test_world_offsets_recovered_after_round_trip(tmp_path, family, bias_ms, step_ms):
-    pytest.importorskip("talkie.models.world")
+def _shift(mix, shift_ms, sr):
+    n = round(abs(shift_ms) / 1000 * sr)
+    if shift_ms > 0:  # audio late
+        return np.concatenate([np.zeros(n, np.float32), mix[:len(mix) - n]])
+    return np.concatenate([mix[n:], np.zeros(n, np.float32)])
+
+
+def _measure_world(tmp_path, clip, cfg, shifts_ms):
+    """{shift: SyncReport} for one clip, each shift through its own MP4."""
+    out = {}
+    for shift_ms in shifts_ms:
+        path = tmp_path / f"{clip.scene['family']}_{shift_ms}.mp4"
+        write_av_mp4(path, clip.frames, _shift(clip.mix, shift_ms, cfg.sample_rate), cfg.fps, cfg.sample_rate)
+        r = read_av_mp4(path)
+        v = _world_visual_events(r["frames"], r["fps"], clip.scene)
+        out[shift_ms] = sync_report(r["frames"], r["audio"], r["fps"], r["sample_rate"], visual_events=v)
+    return out
+
+
+# Two clips per family; between them the shifts cover -120..+120 ms (each clip through
+# three MP4s keeps the test quick).
+@pytest.mark.parametrize("family", ["ball", "clap", "drum", "keyboard"])
+def test_world_offsets_recovered_within_2ms_at_128px(tmp_path, family):
+    from talkie.models.config import AVConfig
+
+    cfg = AVConfig(width=CAL_SIZE, height=CAL_SIZE)
+    clips = _measurable_seeds(family, cfg, 2, 0.15 if family == "keyboard" else 0.3)
+    for clip, shifts in zip(clips, ((-120, 0, 60), (-40, 25, 120))):
+        for shift_ms, rep in _measure_world(tmp_path, clip, cfg, shifts).items():
+            assert rep.f1 == 1.0 and rep.n_pairs == len(clip.events), (family, shift_ms, rep.to_text())
+            assert abs(rep.median_offset_ms - shift_ms) <= 2.0, (family, shift_ms, rep.to_text())
+
+
+# Known limit, measured by scripts/world_metric_calibration.py and documented in
+# docs/WORLD.md: on 64 px renders a ball is ~10 px across and a hand's edge moves a fraction
+# of a pixel per frame near a contact, so single contacts are off by up to several ms (the
+# clip medians stayed within 2.3 ms, and 1 drum report in 36 lost an event). These clips
+# pair one to one (F1 = 1) with the median within LIMIT_64PX_MS; keyboard notes are exact.
+LIMIT_64PX_MS = {"ball": 3.0, "clap": 3.0, "drum": 3.0, "keyboard": 2.0}
+
+
+@pytest.mark.parametrize("family", ["ball", "clap", "drum", "keyboard"])
+def test_world_offsets_at_64px_known_limit(tmp_path, family):
     from talkie.models.config import AVConfig
 
     cfg = AVConfig()
-    sr, fps = cfg.sample_rate, cfg.fps
     for clip in _measurable_seeds(family, cfg, 2, 0.15 if family == "keyboard" else 0.3):
-        mix = clip.mix
-        measured = {}
-        for shift_ms in (-120, -40, 0, 25, 120):
-            n = round(abs(shift_ms) / 1000 * sr)
-            shifted = np.concatenate([np.zeros(n, np.float32), mix[:len(mix) - n]]) if shift_ms > 0 \
-                else np.concatenate([mix[n:], np.zeros(n, np.float32)])
-            path = tmp_path / f"{family}_{shift_ms}.mp4"
-            write_av_mp4(path, clip.frames, shifted, fps, sr)
-            r = read_av_mp4(path)
-            v = _world_visual_events(r["frames"], r["fps"], clip.scene)
-            rep = sync_report(r["frames"], r["audio"], r["fps"], sr, visual_events=v)
-            assert rep.f1 == 1.0, (family, shift_ms, rep.to_text())
-            assert rep.n_pairs == len(clip.events)
-            measured[shift_ms] = rep.median_offset_ms
-        bias = measured[0]
-        # The clip's own bias (a 64 px render tracked between frames) is small ...
-        assert abs(bias) <= bias_ms, (family, measured)
-        # ... and every injected offset is recovered on top of it.
-        for shift_ms, m in measured.items():
-            assert abs(m - bias - shift_ms) <= step_ms, (family, measured)
-            if family == "keyboard":
-                assert abs(m - shift_ms) <= 2.0, measured
+        for shift_ms, rep in _measure_world(tmp_path, clip, cfg, (-120, 0, 120)).items():
+            assert rep.f1 == 1.0 and rep.n_pairs == len(clip.events), (family, shift_ms, rep.to_text())
+            assert abs(rep.median_offset_ms - shift_ms) <= LIMIT_64PX_MS[family], (family, shift_ms, rep.to_text())

@@ -1,0 +1,312 @@
+"""Every shipped workflow in a real browser: a headless Chromium (/usr/bin/chromium, driven by
+Playwright) on a real ComfyUI 0.3.75 with its real frontend (1.32.9) and our web extension.
+
+For each `workflows/*.json`: open the UI, load the workflow (text_to_av through the template
+browser, Templates -> Extensions -> talkie; the others through the frontend's workflow file input,
+as "Open" does), check that no missing-nodes / error dialog or error toast appears, press Run, wait
+for the prompt in /history, then check in the page that the Talkie Mux / Save AV node holds a
+<video> whose duration is the requested length (within one frame) and that plays sound (Chromium
+decodes audio bytes: `webkitAudioDecodedByteCount > 0`). Talkie's link types have their colours.
+
+Artifacts in test-artifacts/browser/: `<workflow>-graph.png` (the whole graph) and
+`<workflow>-result.png` (the mux node close up, playing), plus the browser console log.
+
+README screenshots: `TALKIE_README_SCREENSHOTS=1 bash scripts/test.sh tests/browser -k text_to_av-`
+writes docs/screenshots/graph.png and docs/screenshots/result.png from the text_to_av run.
+
+Without Chromium or Playwright these tests skip, except under CI=true where they fail.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from urllib.parse import unquote
+
+import comfy_harness
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((REPO / "workflows").glob("*.json"))
+EXAMPLE_INPUTS = sorted(p for p in (REPO / "workflows" / "inputs").glob("*") if p.is_file())
+ARTIFACTS = comfy_harness.ARTIFACTS_DIR / "browser"
+README_SHOTS = REPO / "docs" / "screenshots"
+README_WORKFLOW = "text_to_av"
+TEMPLATE_WORKFLOW = "text_to_av"  # loaded through the template browser; the others from file
+SECONDS = {"extend_to_60s": 60.0}  # as tests/integration/test_workflows.py: every other one makes 4 s
+FPS = 24.0
+MUX_TYPE = "TalkieSaveAV"
+LINK_COLOURS = {"TALKIE_MODEL": "#E8A33D", "TALKIE_STEMS": "#3DC7B4"}  # web/talkie.js
+CHROMIUM = os.environ.get("TALKIE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-sync", "--disable-quic", "--autoplay-policy=no-user-gesture-required",
+    "--disable-dev-shm-usage", "--mute-audio",
+]
+VIEWPORT = {"width": 1600, "height": 1000}
+RUN_TIMEOUT = float(os.environ.get("TALKIE_BROWSER_RUN_TIMEOUT", "600"))
+
+pytestmark = pytest.mark.browser
+
+
+def _unavailable(message: str):
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+# --------------------------------------------------------------------------------------------
+# Fixtures
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright python package is not installed in .venv")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _unavailable(f"Chromium not found at {CHROMIUM} (set TALKIE_CHROMIUM, or apt-get install chromium)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def ui_server(comfy_server):
+    """The session's ComfyUI with the example inputs uploaded and first-run UI turned off."""
+    client = comfy_server.client()
+    try:
+        for f in EXAMPLE_INPUTS:
+            client.upload_image(f, name=f.name)
+    finally:
+        client.close()
+    for key, value in {"Comfy.TutorialCompleted": True, "Comfy.Workflow.ShowMissingNodesWarning": True,
+                       "Comfy.Workflow.ShowMissingModelsWarning": True,
+                       "Comfy.Minimap.Visible": False}.items():
+        requests.post(f"{comfy_server.url}/api/settings/{key}", json=value, timeout=10).raise_for_status()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return comfy_server
+
+
+@pytest.fixture
+def page(browser, ui_server, request):
+    # a fresh profile per test: nothing (open workflows, local storage) carries over
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    context.add_init_script("try { localStorage.setItem('vueNodesBannerDismissed', 'true') } catch (e) {}")
+    pg = context.new_page()
+    log: list[str] = []
+    pg.on("console", lambda m: log.append(f"[{m.type}] {m.text}"))
+    pg.on("pageerror", lambda e: log.append(f"[pageerror] {e}"))
+    pg.goto(ui_server.url)
+    pg.wait_for_function(
+        "() => window.app?.graph && window.app.canvas && document.querySelector('[data-testid=queue-button]')"
+        " && window.app.extensionManager", timeout=120_000)
+    try:
+        yield pg
+    finally:
+        name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+        (ARTIFACTS / f"{name}.console.log").write_text("\n".join(log) + "\n", encoding="utf-8")
+        context.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Page helpers
+# --------------------------------------------------------------------------------------------
+ERROR_STATE_JS = """() => {
+  const visible = (e) => !!(e && (e.offsetWidth || e.offsetHeight || e.getClientRects().length));
+  const dialogs = Array.from(document.querySelectorAll('.p-dialog')).filter(visible)
+      .map((d) => d.innerText.trim().slice(0, 400));
+  const toasts = Array.from(document.querySelectorAll('.p-toast-message-error')).filter(visible)
+      .map((t) => t.innerText.trim().slice(0, 400));
+  const missing = visible(document.querySelector('.comfy-missing-nodes'));
+  return {dialogs, toasts, missing,
+          lastNodeErrors: Object.keys(window.app.lastNodeErrors ?? {}).length ? JSON.stringify(window.app.lastNodeErrors).slice(0, 800) : null,
+          lastExecutionError: window.app.lastExecutionError ? JSON.stringify(window.app.lastExecutionError).slice(0, 800) : null};
+}"""
+
+
+def assert_no_error_ui(page, when: str):
+    state = page.evaluate(ERROR_STATE_JS)
+    assert not state["missing"], f"{when}: missing-nodes dialog: {state['dialogs']}"
+    assert not state["dialogs"], f"{when}: a dialog is open: {state['dialogs']}"
+    assert not state["toasts"], f"{when}: error toast: {state['toasts']}"
+    assert not state["lastNodeErrors"], f"{when}: node errors: {state['lastNodeErrors']}"
+    assert not state["lastExecutionError"], f"{when}: execution error: {state['lastExecutionError']}"
+
+
+def wait_graph_loaded(page, wf: dict):
+    want = sorted(n["type"] for n in wf["nodes"])
+    page.wait_for_function(
+        "(want) => { const got = window.app.graph.nodes.map((n) => n.type).sort();"
+        " return JSON.stringify(got) === JSON.stringify(want); }", arg=want, timeout=30_000)
+
+
+def load_from_template_browser(page, stem: str):
+    page.get_by_text("Templates", exact=True).first.click()
+    page.get_by_text("All Templates").first.wait_for(timeout=30_000)
+    page.locator("nav").get_by_text("talkie", exact=True).first.click()
+    content = page.get_by_test_id("template-workflows-content")
+    card = content.get_by_text(stem, exact=True).first
+    card.wait_for(timeout=30_000)
+    card.click()
+    page.get_by_text("All Templates").first.wait_for(state="hidden", timeout=30_000)
+
+
+def load_from_file(page, path: Path):
+    # the frontend's own "Open workflow" file input (what Workflow -> Open uses)
+    page.set_input_files("#comfy-file-input", str(path))
+
+
+def fit_view(page, node_ids=None):
+    page.evaluate(
+        """async (ids) => {
+          const app = window.app;
+          app.canvas.deselectAll?.();
+          if (ids) for (const id of ids) { const n = app.graph.getNodeById(id); if (n) app.canvas.selectNode(n, true); }
+          await app.extensionManager.command.execute('Comfy.Canvas.FitView');
+          app.canvas.deselectAll?.();
+          app.canvas.setDirty(true, true);
+        }""", node_ids)
+    page.wait_for_timeout(600)
+
+
+def history_ids(url: str) -> set[str]:
+    return set(requests.get(f"{url}/api/history", timeout=10).json())
+
+
+def wait_for_run(url: str, before: set[str], timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = history_ids(url) - before
+        for pid in new:
+            item = requests.get(f"{url}/api/history/{pid}", timeout=10).json().get(pid)
+            if item and item.get("status", {}).get("completed"):
+                return item
+            if item and item.get("status", {}).get("status_str") == "error":
+                msgs = [m for m in item["status"].get("messages", []) if m[0] == "execution_error"]
+                raise AssertionError(f"the prompt failed: {json.dumps(msgs)[:3000]}")
+        time.sleep(0.5)
+    raise AssertionError(f"no finished prompt in /history after {timeout:.0f} s")
+
+
+PLAYER_JS = """(type) => {
+  const node = window.app.graph.nodes.find((n) => n.type === type);
+  if (!node) return {error: 'no ' + type + ' node in the graph'};
+  const el = node.videoContainer?.querySelector('video')
+      ?? node.widgets?.find((w) => w.name === 'talkie-video')?.talkieVideo ?? null;
+  const all = Array.from(document.querySelectorAll('video'));
+  if (!el) return {node: node.id, found: false, videos: all.length};
+  return {node: node.id, found: true, videos: all.length, src: el.currentSrc || el.src,
+          readyState: el.readyState, duration: el.duration, controls: el.controls, muted: el.muted,
+          tagged: el.classList.contains('talkie-player'), width: el.videoWidth, height: el.videoHeight,
+          inDom: document.body.contains(el), error: el.error ? el.error.code : null};
+}"""
+
+PLAY_JS = """async (type) => {
+  const node = window.app.graph.nodes.find((n) => n.type === type);
+  const el = node.videoContainer?.querySelector('video')
+      ?? node.widgets?.find((w) => w.name === 'talkie-video')?.talkieVideo;
+  el.currentTime = 0;
+  await el.play();
+  const t0 = performance.now();
+  while (performance.now() - t0 < 6000 && !(el.webkitAudioDecodedByteCount > 0 && el.currentTime > 0.5)) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {audioBytes: el.webkitAudioDecodedByteCount, videoBytes: el.webkitVideoDecodedByteCount,
+          currentTime: el.currentTime, paused: el.paused, muted: el.muted, volume: el.volume,
+          decodedFrames: el.webkitDecodedFrameCount};
+}"""
+
+
+def screenshot_node(page, node_id: int, path: Path):
+    fit_view(page, [node_id])
+    # hover the player so Chromium shows its controls (play/pause, time, volume) in the shot
+    box = page.evaluate(
+        """(id) => { const n = window.app.graph.getNodeById(id);
+          const v = n.videoContainer?.querySelector('video') ?? n.widgets?.find((w) => w.name === 'talkie-video')?.talkieVideo;
+          const r = v.getBoundingClientRect(); return {x: r.x + r.width / 2, y: r.y + r.height / 2}; }""", node_id)
+    page.mouse.move(box["x"], box["y"])
+    page.wait_for_timeout(700)
+    page.screenshot(path=str(path))
+
+
+# --------------------------------------------------------------------------------------------
+# The test
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.stem for p in WORKFLOWS])
+def test_workflow_in_browser(page, ui_server, path):
+    t0 = time.monotonic()
+    wf = json.loads(path.read_text())
+    seconds = SECONDS.get(path.stem, 4.0)
+    assert any(n["type"] == MUX_TYPE for n in wf["nodes"]), f"{path.name} has no {MUX_TYPE} node"
+
+    # load it
+    if path.stem == TEMPLATE_WORKFLOW:
+        load_from_template_browser(page, path.stem)
+    else:
+        load_from_file(page, path)
+    wait_graph_loaded(page, wf)
+    page.wait_for_timeout(500)
+    assert_no_error_ui(page, f"after loading {path.name}")
+
+    # Talkie's link types have their colours, on the canvas and in the links drawn
+    colours = page.evaluate(
+        "(types) => Object.fromEntries(types.map((t) => [t, [window.app.canvas.default_connection_color_byType[t],"
+        " window.app.canvas.constructor.link_type_colors[t]]]))", list(LINK_COLOURS))
+    for typ, colour in LINK_COLOURS.items():
+        assert colours[typ] == [colour, colour], (typ, colours)
+
+    # run it from the UI
+    before = history_ids(ui_server.url)
+    page.get_by_test_id("queue-button").click()
+    item = wait_for_run(ui_server.url, before, RUN_TIMEOUT)
+    mux_ids = [str(n["id"]) for n in wf["nodes"] if n["type"] == MUX_TYPE]
+    saved = [f for i in mux_ids for f in item["outputs"].get(i, {}).get("images", [])]
+    assert saved and saved[0]["filename"].endswith(".mp4"), item["outputs"]
+    assert_no_error_ui(page, f"after running {path.name}")
+
+    # the clip is in the mux node, as a <video> with controls, not muted, of the requested length
+    page.wait_for_function(
+        "(type) => { const n = window.app.graph.nodes.find((n) => n.type === type);"
+        " const v = n?.videoContainer?.querySelector('video') ?? n?.widgets?.find((w) => w.name === 'talkie-video')?.talkieVideo;"
+        " return v && v.readyState >= 1 && isFinite(v.duration) && v.classList.contains('talkie-player'); }",
+        arg=MUX_TYPE, timeout=30_000)
+    player = page.evaluate(PLAYER_JS, MUX_TYPE)
+    assert player["found"] and player["inDom"], player
+    assert saved[0]["filename"] in unquote(player["src"]), (player, saved)
+    assert player["controls"] and not player["muted"] and player["tagged"], player
+    assert player["error"] is None, player
+    assert abs(player["duration"] - seconds) <= 1.0 / FPS + 1e-6, (player["duration"], seconds)
+    assert player["width"] > 0 and player["height"] > 0, player
+    # exactly one player in the node: the frontend's own, not a second one of ours
+    assert page.evaluate(
+        "(type) => { const n = window.app.graph.nodes.find((n) => n.type === type);"
+        " return (n.widgets ?? []).filter((w) => w.name === 'video-preview' || w.name === 'talkie-video').length; }",
+        MUX_TYPE) == 1
+
+    # it plays, and with sound: Chromium counts the audio bytes it decoded
+    played = page.evaluate(PLAY_JS, MUX_TYPE)
+    assert played["audioBytes"] > 0, played
+    assert played["videoBytes"] > 0 and played["currentTime"] > 0, played
+    assert not played["muted"], played
+
+    # artifacts: the whole graph, and the mux node close up (playing)
+    fit_view(page)
+    graph_png = ARTIFACTS / f"{path.stem}-graph.png"
+    page.screenshot(path=str(graph_png))
+    result_png = ARTIFACTS / f"{path.stem}-result.png"
+    screenshot_node(page, int(player["node"]), result_png)
+    if path.stem == README_WORKFLOW and os.environ.get("TALKIE_README_SCREENSHOTS"):
+        README_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(graph_png, README_SHOTS / "graph.png")
+        shutil.copyfile(result_png, README_SHOTS / "result.png")
+    assert_no_error_ui(page, f"at the end of {path.name}")
+    print(f"{path.stem}: {time.monotonic() - t0:.1f} s in the browser")

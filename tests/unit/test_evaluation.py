@@ -1,0 +1,137 @@
+"""The evaluation package: detector calibration on rendered held-out clips, detectors that
+notice corrupted clips, and the evaluate CLI end to end on a tiny random-weight model."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from talkie.models.config import AVConfig
+from talkie.models.evaluation import ClipData, coherent_frames, sync_eval
+from talkie.models.evaluation import detectors as D
+from talkie.models.evaluation.evaluate import main, run
+from talkie.models.world import render_clip
+
+CFG = AVConfig(seconds=2.0)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    torch.set_num_threads(1)
+    return run(None, 4, split="heldout", reference=True, seconds=2.0)
+
+
+def test_detectors_are_calibrated_on_rendered_clips(reference):
+    overall = reference["overall"]
+    assert overall["n_clips"] == 4 * 8
+    assert overall["family_accuracy"] >= 0.95
+    attrs = overall["attributes"]
+    assert attrs["ball.colour"] == 1.0 and overall["colour_match"] == 1.0
+    assert attrs["ball.count"] == 1.0 and attrs["ball.size"] == 1.0
+    assert attrs["ball.material"] >= 0.9
+    assert attrs["keyboard.key_pitch"] == 1.0 and attrs["keyboard.light"] == 1.0
+    for name in ("clap.tempo", "drum.size", "drum.tempo", "face.voice", "storm.distance", "rain.surface",
+                 "glass.tint"):
+        assert attrs[name] >= 0.75, (name, attrs)
+    assert overall["attribute_adherence"] >= 0.95
+    assert overall["visible_coherent_frames"] >= 0.95
+
+
+def test_sync_is_exact_on_rendered_clips(reference):
+    fams = reference["families"]
+    ball = fams["ball"]["sync"]
+    assert ball["median_abs_offset_ms"] <= 5.0 and ball["f1"] >= 0.9 and ball["share_in_window"] >= 0.9
+    assert fams["keyboard"]["sync"]["median_abs_offset_ms"] <= 3.0 and fams["keyboard"]["sync"]["f1"] == 1.0
+    assert reference["overall"]["sync"]["median_abs_offset_ms"] <= 10.0
+    assert reference["overall"]["sync"]["f1"] >= 0.9
+    # the correlation lag carries the envelope's window and attack: about +25 ms on exact clips
+    assert 0.0 <= fams["face"]["lipsync_lag_ms"] <= 40.0
+    # storm: thunder delay instead of an offset, inside the world's near/distant ranges
+    assert all(40 <= d <= 1700 for d in fams["storm"]["thunder_delays_ms"])
+
+
+def _ball_clip(colour_ok=lambda s: True):
+    for seed in range(50):
+        clip = render_clip(seed, CFG, family="ball", rain=False)
+        sc = clip.scene
+        if sc["count"] == 1 and len([e for e in clip.events if e.paired]) >= 3 and colour_ok(sc):
+            return clip
+    raise AssertionError("no suitable ball clip")
+
+
+def test_shifted_audio_is_out_of_sync():
+    clip = _ball_clip()
+    c = ClipData.from_world(clip, CFG)
+    good = sync_eval(c, "ball", clip.scene)
+    n = int(0.1 * CFG.sample_rate)
+    late = {k: np.concatenate([np.zeros(n, np.float32), v[:-n]]) for k, v in clip.stems.items()}
+    bad = sync_eval(ClipData(clip.frames, late, CFG.fps, CFG.sample_rate), "ball", clip.scene)
+    assert abs(good["median_offset_ms"]) < 10 and good["share_in_window"] == 1.0
+    assert 90 <= bad["median_offset_ms"] <= 110 and bad["share_in_window"] == 0.0
+
+
+def test_swapped_colour_and_wrong_material_are_detected():
+    clip = _ball_clip(lambda s: s["colour"] == "red" and s["material"] != "glass")
+    c = ClipData.from_world(clip, CFG)
+    assert D.ball_colours(c, 1) == "red"
+    swapped = ClipData(clip.frames[..., ::-1], clip.stems, CFG.fps, CFG.sample_rate)  # red -> blue
+    assert D.ball_colours(swapped, 1) == "blue"
+    glass = _ball_clip(lambda s: s["material"] == "glass")
+    dubbed = ClipData(clip.frames, glass.stems, CFG.fps, CFG.sample_rate)
+    assert D.material(c) == clip.scene["material"] and D.material(dubbed) == "glass"
+
+
+def test_smeared_ball_is_not_coherent():
+    clip = _ball_clip()
+    c = ClipData.from_world(clip, CFG)
+    assert coherent_frames(c, 1).mean() >= 0.95
+    f = clip.frames.astype(np.float32)
+
+    def view(x):
+        return ClipData(x.astype(np.uint8), clip.stems, CFG.fps, CFG.sample_rate)
+
+    # smeared sideways into a 2.5:1 streak around the ball's column
+    cx = int(np.argmax(c.object_mask.sum(axis=(0, 1))))
+    cols = np.clip(np.round(cx + (np.arange(CFG.width) - cx) / 2.5).astype(int), 0, CFG.width - 1)
+    assert coherent_frames(view(f[:, :, cols]), 1).mean() < 0.1
+    # ghosted along its path (9 frames averaged): no longer one ball while it moves
+    ghost = sum(np.roll(f, k, axis=0) for k in range(-4, 5)) / 9
+    assert coherent_frames(view(ghost), 1).mean() < 0.9
+    assert coherent_frames(c, 2).mean() < 0.1  # one ball where two were asked
+
+
+def test_keyboard_with_other_melody_mismatches():
+    a = render_clip(0, CFG, family="keyboard", rain=False)
+    b = next(render_clip(s, CFG, family="keyboard", rain=False) for s in range(1, 20))
+    ok = ClipData.from_world(a, CFG)
+    wrong = ClipData(a.frames, b.stems, CFG.fps, CFG.sample_rate)
+    assert D.key_pitch_match(ok) == "match"
+    assert D.key_pitch_agreement(wrong) < D.key_pitch_agreement(ok)
+    assert D.key_pitch_match(wrong) == "mismatch"
+
+
+def test_cli_end_to_end_on_tiny_random_model(tmp_path):
+    import talkie.models
+    from talkie.models.av_model import TalkieModel
+
+    torch.manual_seed(0)
+    ckpt = tmp_path / "tiny.safetensors"
+    TalkieModel.from_size_config(str(Path(talkie.models.__file__).parent / "configs" / "talkie-tiny.json")).save(str(ckpt))
+    out, md = tmp_path / "r.json", tmp_path / "r.md"
+    assert main(["--checkpoint", str(ckpt), "--clips-per-family", "1", "--steps", "2", "--split", "train",
+                 "--out", str(out), "--markdown", str(md), "--threads", "1", "--quiet"]) == 0
+    res = json.loads(out.read_text())
+    assert res["config"]["steps"] == 2 and res["config"]["seconds"] == 2.0
+    assert len(res["clips"]) == 8 and set(res["families"]) == set(D.DETECTORS)
+    for rec in res["clips"]:
+        assert rec["seed"] < 1_000_000 and rec["caption"]
+        assert set(rec["detected"]) == set(rec["expected"])
+        assert rec["generation_s"] > 0
+    o = res["overall"]
+    assert 0.0 <= o["attribute_adherence"] <= 1.0 and 0.0 <= o["family_accuracy"] <= 1.0
+    assert o["mean_generation_s"] > 0 and "sync" in o
+    text = md.read_text()
+    assert "| **all** | 8 |" in text and "ball.colour" in text
