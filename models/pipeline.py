@@ -82,7 +82,9 @@ class Generator:
 
         s = settings or SamplingSettings()
         t0 = time.perf_counter()
-        cfg = self.model.clip_config(seconds, fps)
+        window = self.model.av.seconds
+        # longer than the trained window: one window, then extension (cost per second stays flat)
+        cfg = self.model.clip_config(min(seconds, window), fps)
         cond = self.conditioning(prompt, audio_prompt, negative)
         t1 = time.perf_counter()
         nv, na = make_noise(self.model, cfg, 1, seed)
@@ -94,6 +96,14 @@ class Generator:
         frames = self.model.decode_video(zv, cfg, size)
         stems = self.model.decode_audio(za, cfg)
         t3 = time.perf_counter()
-        if timings is not None:
-            timings.update(text=t1 - t0, sampling=t2 - t1, decoding=t3 - t2)
+        ext = 0.0
+        if seconds > window + 1e-9:
+            from .extension import extend
+            full = self.model.clip_config(seconds, fps)
+            f, st = extend(self.model, cond, frames[0], stems[0], cfg.fps, full.seconds_exact - cfg.seconds_exact,
+                           seed=seed + 1, steps=s.steps, method=s.method, shift=s.shift, guidance=s.guidance)
+            frames, stems = f[None], st[None]
+            ext = time.perf_counter() - t3
+        if timings is not None:  # extension is sampling plus its own decoding; counted as sampling
+            timings.update(text=t1 - t0, sampling=t2 - t1 + ext, decoding=t3 - t2)
         return GeneratedClip(frames=frames, stems=stems, sample_rate=cfg.sample_rate, fps=cfg.fps)

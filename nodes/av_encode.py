@@ -68,6 +68,15 @@ class TalkieAVEncode(io.ComfyNode):
         )
 
     @classmethod
+    def validate_inputs(cls, video_mode="regenerate", audio_mode="regenerate", audio_stem="effects"):
+        # ComfyUI 0.3.75 does not check a V3 Combo's value against its options: do it here.
+        for name, value, options in (("video_mode", video_mode, HOLD_MODES), ("audio_mode", audio_mode, HOLD_MODES),
+                                     ("audio_stem", audio_stem, STEMS)):
+            if value not in options:
+                return f"{name} must be one of {list(options)}, got {value!r}"
+        return True
+
+    @classmethod
     def execute(cls, model, fps, seconds, width, height, video_mode, audio_mode, keep_seconds, audio_stem,
                 images=None, audio=None) -> io.NodeOutput:
         return io.NodeOutput(av_encode(model, fps, seconds, width, height, video_mode, audio_mode, keep_seconds,

@@ -47,6 +47,13 @@ class TalkieStemMixer(io.ComfyNode):
         )
 
     @classmethod
+    def validate_inputs(cls, solo="none"):
+        # ComfyUI 0.3.75 does not check a V3 Combo's value against its options: do it here.
+        if solo not in ("none", *STEMS):
+            return f"solo must be one of {['none', *STEMS]}, got {solo!r}"
+        return True
+
+    @classmethod
     def execute(cls, stems, solo, **kw) -> io.NodeOutput:
         mixed, each = mix(stems, {n: kw[f"{n}_db"] for n in STEMS}, {n: kw[f"mute_{n}"] for n in STEMS}, solo)
         return io.NodeOutput(mixed, *each)

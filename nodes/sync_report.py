@@ -94,6 +94,13 @@ class TalkieSyncReport(io.ComfyNode):
         )
 
     @classmethod
+    def validate_inputs(cls, visual_events="auto"):
+        # ComfyUI 0.3.75 does not check a V3 Combo's value against its options: do it here.
+        if visual_events not in VISUAL_EVENTS:
+            return f"visual_events must be one of {list(VISUAL_EVENTS)}, got {visual_events!r}"
+        return True
+
+    @classmethod
     def execute(cls, images, audio, fps, visual_events="auto", tolerance_ms=45.0) -> io.NodeOutput:
         fps = check_number("fps", fps, 1.0, MAX_FPS)
         tol = check_number("tolerance_ms", tolerance_ms, 1.0, 250.0)

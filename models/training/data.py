@@ -32,6 +32,8 @@ def _put_while_parent_lives(q, item, parent: int) -> bool:
 def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None):
     import torch
     torch.set_num_threads(1)
+    # below the trainer: a renderer preempting a training thread stalls the whole step
+    os.nice(5)
     parent = os.getppid()
     cfg = AVConfig.from_dict(cfg_dict)
     encode = encode_fn() if encode_fn is not None else None

@@ -11,8 +11,9 @@ decodes audio bytes: `webkitAudioDecodedByteCount > 0`). Talkie's link types hav
 Artifacts in test-artifacts/browser/: `<workflow>-graph.png` (the whole graph) and
 `<workflow>-result.png` (the mux node close up, playing), plus the browser console log.
 
-README screenshots: `TALKIE_README_SCREENSHOTS=1 bash scripts/test.sh tests/browser -k text_to_av-`
-writes docs/screenshots/graph.png and docs/screenshots/result.png from the text_to_av run.
+README screenshots: `TALKIE_README_SCREENSHOTS=1 bash scripts/test.sh
+"tests/browser/test_browser_workflows.py::test_workflow_in_browser[text_to_av]"` writes
+docs/screenshots/graph.png and docs/screenshots/result.png from the text_to_av run.
 
 Without Chromium or Playwright these tests skip, except under CI=true where they fail.
 """
@@ -90,7 +91,7 @@ def ui_server(comfy_server):
         client.close()
     for key, value in {"Comfy.TutorialCompleted": True, "Comfy.Workflow.ShowMissingNodesWarning": True,
                        "Comfy.Workflow.ShowMissingModelsWarning": True,
-                       "Comfy.Minimap.Visible": False}.items():
+                       "Comfy.Minimap.Visible": False, "LiteGraph.Canvas.MinFontSizeForLOD": 0}.items():
         requests.post(f"{comfy_server.url}/api/settings/{key}", json=value, timeout=10).raise_for_status()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return comfy_server
@@ -178,23 +179,31 @@ def fit_view(page, node_ids=None):
     page.wait_for_timeout(600)
 
 
-def history_ids(url: str) -> set[str]:
-    return set(requests.get(f"{url}/api/history", timeout=10).json())
+def queue_from_ui(page) -> str:
+    """Press Run; returns the prompt id the frontend got back from POST /api/prompt."""
+    with page.expect_response(lambda r: r.url.endswith("/api/prompt") and r.request.method == "POST",
+                              timeout=60_000) as resp:
+        page.get_by_test_id("queue-button").click()
+    body = resp.value.json()
+    assert resp.value.ok and "prompt_id" in body, f"POST /api/prompt answered {resp.value.status}: {body}"
+    return body["prompt_id"]
 
 
-def wait_for_run(url: str, before: set[str], timeout: float) -> dict:
+def wait_for_run(url: str, prompt_id: str, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        new = history_ids(url) - before
-        for pid in new:
-            item = requests.get(f"{url}/api/history/{pid}", timeout=10).json().get(pid)
-            if item and item.get("status", {}).get("completed"):
-                return item
-            if item and item.get("status", {}).get("status_str") == "error":
-                msgs = [m for m in item["status"].get("messages", []) if m[0] == "execution_error"]
-                raise AssertionError(f"the prompt failed: {json.dumps(msgs)[:3000]}")
+        item = requests.get(f"{url}/api/history/{prompt_id}", timeout=10).json().get(prompt_id)
+        status = (item or {}).get("status", {})
+        if status.get("status_str") == "error":
+            msgs = [m for m in status.get("messages", []) if m[0] == "execution_error"]
+            raise AssertionError(f"the prompt failed: {json.dumps(msgs)[:3000]}")
+        if status.get("completed"):
+            return item
         time.sleep(0.5)
-    raise AssertionError(f"no finished prompt in /history after {timeout:.0f} s")
+    # leave the server idle for the next test
+    requests.post(f"{url}/api/queue", json={"delete": [prompt_id]}, timeout=10)
+    requests.post(f"{url}/api/interrupt", json={"prompt_id": prompt_id}, timeout=10)
+    raise AssertionError(f"prompt {prompt_id} did not finish within {timeout:.0f} s")
 
 
 PLAYER_JS = """(type) => {
@@ -265,9 +274,8 @@ def test_workflow_in_browser(page, ui_server, path):
         assert colours[typ] == [colour, colour], (typ, colours)
 
     # run it from the UI
-    before = history_ids(ui_server.url)
-    page.get_by_test_id("queue-button").click()
-    item = wait_for_run(ui_server.url, before, RUN_TIMEOUT)
+    prompt_id = queue_from_ui(page)
+    item = wait_for_run(ui_server.url, prompt_id, RUN_TIMEOUT)
     mux_ids = [str(n["id"]) for n in wf["nodes"] if n["type"] == MUX_TYPE]
     saved = [f for i in mux_ids for f in item["outputs"].get(i, {}).get("images", [])]
     assert saved and saved[0]["filename"].endswith(".mp4"), item["outputs"]
@@ -310,3 +318,54 @@ def test_workflow_in_browser(page, ui_server, path):
         shutil.copyfile(result_png, README_SHOTS / "result.png")
     assert_no_error_ui(page, f"at the end of {path.name}")
     print(f"{path.stem}: {time.monotonic() - t0:.1f} s in the browser")
+
+
+ADD_REPORT_JS = """() => {
+  const app = window.app;
+  const decode = app.graph.nodes.find((n) => n.type === 'TalkieAVDecode');
+  const mux = app.graph.nodes.find((n) => n.type === 'TalkieSaveAV');
+  const report = window.LiteGraph.createNode('TalkieSyncReport');
+  report.pos = [mux.pos[0], mux.pos[1] + mux.size[1] + 60];
+  app.graph.add(report);
+  for (const name of ['images', 'audio', 'fps']) {
+    const out = decode.outputs.findIndex((o) => o.name === name);
+    const inp = report.inputs.findIndex((i) => i.name === name);
+    decode.connect(out, report, inp);
+  }
+  app.graph.setDirtyCanvas(true, true);
+  return report.id;
+}"""
+
+
+def test_sync_report_shows_text_and_plot(page, ui_server):
+    """Talkie Sync Report wired after AV Decode (text_to_av): its text appears in the node, and its
+    plot does when the node sends it as a ui image preview."""
+    path = REPO / "workflows" / "text_to_av.json"
+    wf = json.loads(path.read_text())
+    load_from_file(page, path)
+    wait_graph_loaded(page, wf)
+    if not page.evaluate("() => !!window.LiteGraph.registered_node_types['TalkieSyncReport']"):
+        pytest.skip("this build has no TalkieSyncReport node")
+    report_id = page.evaluate(ADD_REPORT_JS)
+    prompt_id = queue_from_ui(page)
+    item = wait_for_run(ui_server.url, prompt_id, RUN_TIMEOUT)
+    assert_no_error_ui(page, "after running text_to_av + Sync Report")
+    out = item["outputs"].get(str(report_id), {})
+    assert out.get("text"), item["outputs"]
+    page.wait_for_function(
+        "(id) => { const n = window.app.graph.getNodeById(id);"
+        " const w = n.widgets?.find((w) => w.name === 'talkie-report');"
+        " return w && document.body.contains(w.element) && w.element.textContent.length > 0; }",
+        arg=report_id, timeout=30_000)
+    shown = page.evaluate(
+        "(id) => window.app.graph.getNodeById(id).widgets.find((w) => w.name === 'talkie-report').element.textContent",
+        report_id)
+    expected = out["text"][0] if isinstance(out["text"], list) else out["text"]
+    assert shown.strip() == str(expected).strip()
+    fit_view(page, [report_id])
+    page.screenshot(path=str(ARTIFACTS / "sync_report-result.png"))
+    if not out.get("images"):
+        pytest.xfail("TalkieSyncReport sends no ui image preview of its plot (only ui.PreviewText), "
+                     "so the frontend has no plot to show")
+    page.wait_for_function("(id) => (window.app.graph.getNodeById(id).imgs ?? []).length > 0",
+                           arg=report_id, timeout=30_000)

@@ -1,0 +1,149 @@
+"""Talkie benchmarks (issue: "faster than real time on 2 cores").
+
+    python scripts/benchmark.py headless [--lengths 4 8 16 60] [--repeats 3]
+    python scripts/benchmark.py server   [--repeats 5]
+    python scripts/benchmark.py all      --markdown BENCHMARKS.part.md
+
+headless: for each clip length, prompt -> MP4 in a fresh process (so peak RSS is that
+length's own): wall time per stage (text, sampling, decoding, muxing), real-time factor
+(wall / clip seconds) and peak RSS. Clips longer than the model's window are made by
+extension, window after window. Medians over --repeats runs.
+server: the same 4 s job through a real ComfyUI server (POST /prompt, wait) and through
+the headless CLI, alternating, in one run; reports both medians and their ratio."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PROMPT = "a red rubber ball bouncing on the floor"
+
+
+def one_run(seconds: float, out: str, checkpoint: str | None) -> dict:
+    """Runs in a child process: one clip, stage timings, peak RSS."""
+    import torch
+
+    from talkie.models.media import write_av_mp4
+    from talkie.models.pipeline import Generator
+
+    torch.set_num_threads(int(os.environ.get("TALKIE_THREADS", "2")))
+    t0 = time.perf_counter()
+    gen = Generator.from_checkpoint(checkpoint)
+    load = time.perf_counter() - t0
+    timings: dict = {}
+    t1 = time.perf_counter()
+    clip = gen.generate(PROMPT, seconds=seconds, seed=1, width=256, height=256, timings=timings)
+    t2 = time.perf_counter()
+    write_av_mp4(out, clip.frames[0], clip.mix[0], clip.fps, clip.sample_rate)
+    timings["muxing"] = time.perf_counter() - t2
+    timings["total"] = time.perf_counter() - t1  # prompt -> MP4, model already loaded
+    timings["load"] = load
+    timings["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return timings
+
+
+def headless(lengths, repeats, checkpoint=None) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seconds in lengths:
+            runs = []
+            for r in range(repeats):
+                out = os.path.join(tmp, f"b{seconds}_{r}.mp4")
+                cmd = [sys.executable, __file__, "_one", str(seconds), out] + ([checkpoint] if checkpoint else [])
+                res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+                runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
+            med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            med.update(seconds=seconds, rtf=med["total"] / seconds, per_second=med["sampling"] / seconds,
+                       repeats=repeats)
+            rows.append(med)
+            print(json.dumps(med), flush=True)
+    return rows
+
+
+def server_vs_cli(repeats) -> dict:
+    from comfy_harness import ComfyServer  # a sibling module: scripts/ is on sys.path when run as a script
+
+    wf = json.loads((REPO / "workflows" / "text_to_av.json").read_text())
+    with tempfile.TemporaryDirectory() as tmp:
+        server = ComfyServer(Path(tmp) / "srv", log_path=Path(tmp) / "srv.log").start()
+        try:
+            client = server.client()
+            client.run_workflow(wf, timeout=900)  # warm-up: model load, caches
+            srv, cli = [], []
+            for r in range(repeats):
+                wf["nodes"][4]["widgets_values"][0] = 1000 + r  # a new seed: no cached outputs
+                t = time.perf_counter()
+                client.run_workflow(wf, timeout=900)
+                srv.append(time.perf_counter() - t)
+                out = os.path.join(tmp, f"cli{r}.mp4")
+                t = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "talkie.cli", "generate", "--prompt", PROMPT, "--seconds", "4",
+                                "--seed", str(1000 + r), "--out", out], check=True, capture_output=True)
+                cli.append(time.perf_counter() - t)
+        finally:
+            server.stop()
+    res = {"server_median_s": statistics.median(srv), "cli_median_s": statistics.median(cli), "repeats": repeats}
+    res["ratio"] = res["server_median_s"] / res["cli_median_s"]
+    print(json.dumps(res), flush=True)
+    return res
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+    return (f"{cpu}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, torch {torch.__version__}, "
+            f"threads {os.environ.get('TALKIE_THREADS', '2')}")
+
+
+def markdown(rows, srv) -> str:
+    lines = [f"Machine: {machine()}", "",
+             "| clip | text | sampling | decoding | muxing | prompt→MP4 | real-time factor | sampling s per clip s | peak RSS |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['seconds']:g} s | {r['text']:.3f} s | {r['sampling']:.2f} s | {r['decoding']:.2f} s | "
+                     f"{r['muxing']:.2f} s | {r['total']:.2f} s | {r['rtf']:.2f} | {r['per_second']:.3f} | "
+                     f"{r['peak_rss_mb']:.0f} MB |")
+    if srv:
+        lines += ["", f"4 s clip through the real ComfyUI server vs the headless CLI (median of {srv['repeats']}, "
+                      f"alternating, one run): server {srv['server_median_s']:.2f} s, CLI {srv['cli_median_s']:.2f} s "
+                      f"(CLI includes process start and model load), ratio {srv['ratio']:.2f}."]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "_one":
+        print(json.dumps(one_run(float(sys.argv[2]), sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)))
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", choices=["headless", "server", "all"])
+    ap.add_argument("--lengths", type=float, nargs="+", default=[4, 8, 16, 60])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--checkpoint", default=None)
+    ap.add_argument("--markdown", default=None)
+    args = ap.parse_args()
+    rows = headless(args.lengths, args.repeats, args.checkpoint) if args.mode in ("headless", "all") else []
+    srv = server_vs_cli(max(3, args.repeats)) if args.mode in ("server", "all") else None
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(rows, srv) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
