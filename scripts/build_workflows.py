@@ -108,7 +108,7 @@ def build(spec: list[dict], note: str) -> dict:
         if n.get("title") or n["type"] in TITLES:
             node["title"] = n.get("title") or TITLES[n["type"]]
         nodes.append(node)
-    nodes.append({"id": max(by_id) + 1, "type": "Note", "pos": [20, 460], "size": [420, 160], "flags": {},
+    nodes.append({"id": max(by_id) + 1, "type": "Note", "pos": [20, 700], "size": [420, 160], "flags": {},
                   "order": len(spec), "mode": 0, "inputs": [], "outputs": [], "properties": {},
                   "widgets_values": [note]})
     return {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, "talkie/" + note)), "revision": 0, "last_node_id": max(by_id) + 1,
@@ -164,10 +164,10 @@ def main():
         {"id": 7, "type": "TalkieSaveAV", "pos": [1500, 60], "size": [360, 420],
          "widgets": {"fps": 24.0, "filename_prefix": "talkie/text_to_av"},
          "links": {"images": (6, 0), "audio": (6, 1), "fps": (6, 2)}},
-        {"id": 8, "type": "TalkieSyncReport", "pos": [1160, 300], "size": [320, 260],
+        {"id": 8, "type": "TalkieSyncReport", "pos": [1160, 260], "size": [320, 300],
          "widgets": {"fps": 24.0, "visual_events": "auto", "tolerance_ms": 45.0},
          "links": {"images": (6, 0), "audio": (6, 1), "fps": (6, 2)}},
-        {"id": 9, "type": "PreviewImage", "pos": [1500, 520], "size": [480, 260], "links": {"images": (8, 1)},
+        {"id": 9, "type": "PreviewImage", "pos": [1160, 620], "size": [480, 260], "links": {"images": (8, 1)},
          "title": "Sync at a glance"},
     ]
     core = text_to_av_core("hands clapping quickly", seed=7) + [

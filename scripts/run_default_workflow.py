@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -27,6 +28,9 @@ def main() -> int:
     server = ComfyServer(root, port=args.port, log_path=root / "comfyui.log")
     print(f"starting ComfyUI on {server.url} (log: {server.log_path}) ...", flush=True)
     server.start()
+    # the example media the other shipped workflows load (image->AV, video->audio, audio->video)
+    for f in (REPO_ROOT / "workflows" / "inputs").glob("*"):
+        shutil.copy2(f, server.input_dir / f.name)
     try:
         client = server.client()
         wf = json.loads(Path(args.workflow).read_text())

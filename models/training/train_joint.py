@@ -138,7 +138,10 @@ def main(argv=None):
     ap.add_argument("--hours", type=float, default=1.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save-every", type=float, default=5.0, help="minutes between checkpoints")
-    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/train_state.safetensors")
+    ap.add_argument("--init-from", default=None,
+                    help="start from a shipped Talkie model (its codecs, latent statistics and EMA transformer), "
+                         "e.g. checkpoints/talkie-s.safetensors, to keep training it without the optimiser state")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-autocast", action="store_true")
     args = ap.parse_args(argv)
@@ -155,14 +158,27 @@ def main(argv=None):
     cfg_json = json.load(open(args.config))
     tc = cfg_json["train"]
     av = AVConfig.from_dict(cfg_json["av"])
-    model = build_model(cfg_json, args.codecs).to(device)
+    if args.init_from:
+        model = TalkieModel.load(args.init_from).train().requires_grad_(True).to(device)
+        norm_from_checkpoint = True
+    else:
+        codec_dir = args.codecs
+        if args.resume and not os.path.exists(os.path.join(codec_dir, "video_codec.safetensors")):
+            codec_dir = args.out  # a run started with --init-from keeps its codecs next to its state
+        model = build_model(cfg_json, codec_dir).to(device)
+        norm_from_checkpoint = False
+    model.video_codec.requires_grad_(False)
+    model.audio_codec.requires_grad_(False)
     joint = model.joint
     ema = {k: v.detach().clone().float() for k, v in joint.state_dict().items()}
     opt = torch.optim.AdamW(joint.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"], betas=(0.9, 0.99))
     os.makedirs(args.out, exist_ok=True)
     state_path = os.path.join(args.out, "train_state.safetensors")
     step, trained_s = 0, 0.0
-    norm_ready = False
+    norm_ready = norm_from_checkpoint
+    if args.init_from:
+        meta = model.checkpoint_meta
+        step, trained_s = int(meta.get("step", 0)), float(meta.get("trained_hours", 0.0)) * 3600
     if args.resume and os.path.exists(state_path):
         tensors, meta = load_checkpoint(state_path)
         load_into(joint, tensors, "model.", state_path)
@@ -176,9 +192,18 @@ def main(argv=None):
                                 "exp_avg_sq": tensors[f"opt.{i}.v"].clone()}
         del opt_state
         step, trained_s, norm_ready = meta["step"], meta.get("trained_seconds", 0.0), True
+    first_step = 0 if args.resume else step
     net = torch.nn.parallel.DistributedDataParallel(joint) if distributed else joint
-    encoder = LatentEncoder(os.path.join(args.codecs, "video_codec.safetensors"),
-                            os.path.join(args.codecs, "audio_codec.safetensors"))
+    codec_files = (os.path.join(codec_dir, "video_codec.safetensors"), os.path.join(codec_dir, "audio_codec.safetensors")) \
+        if not args.init_from else None
+    if args.init_from:  # the workers encode with the shipped model's own codecs
+        os.makedirs(args.out, exist_ok=True)
+        codec_files = (os.path.join(args.out, "video_codec.safetensors"), os.path.join(args.out, "audio_codec.safetensors"))
+        save_checkpoint(codec_files[0], model.video_codec.state_dict(),
+                        {"kind": "video_codec", "config": model.video_codec.cfg.to_dict()})
+        save_checkpoint(codec_files[1], model.audio_codec.state_dict(),
+                        {"kind": "audio_codec", "config": model.audio_codec.cfg.to_dict()})
+    encoder = LatentEncoder(*codec_files)
     stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256)
     buf = LatentBuffer(tc["buffer"])
     while len(buf) < tc["min_buffer"]:
@@ -224,7 +249,8 @@ def main(argv=None):
         for item in stream.drain(8):
             buf.add(item)
         progress = min(1.0, trained_s / total_budget)
-        lr = tc["lr"] * min(1.0, (step + 1) / tc["warmup_steps"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+        # warm up again whenever the optimiser starts fresh (a new run or --init-from)
+        lr = tc["lr"] * min(1.0, (step - first_step + 1) / tc["warmup_steps"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
             g["lr"] = lr
         ts = time.time()

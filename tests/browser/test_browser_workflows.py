@@ -6,10 +6,12 @@ browser, Templates -> Extensions -> talkie; the others through the frontend's wo
 as "Open" does), check that no missing-nodes / error dialog or error toast appears, press Run, wait
 for the prompt in /history, then check in the page that the Talkie Mux / Save AV node holds a
 <video> whose duration is the requested length (within one frame) and that plays sound (Chromium
-decodes audio bytes: `webkitAudioDecodedByteCount > 0`). Talkie's link types have their colours.
+decodes audio bytes: `webkitAudioDecodedByteCount > 0`). Talkie's link types have their colours. A
+Talkie Sync Report shows its text in the node, and the image preview its plot feeds shows the plot.
 
 Artifacts in test-artifacts/browser/: `<workflow>-graph.png` (the whole graph) and
-`<workflow>-result.png` (the mux node close up, playing), plus the browser console log.
+`<workflow>-result.png` (the mux node close up, playing), `<workflow>-sync-report-<id>.png`, plus
+the browser console log.
 
 README screenshots: `TALKIE_README_SCREENSHOTS=1 bash scripts/test.sh
 "tests/browser/test_browser_workflows.py::test_workflow_in_browser[text_to_av]"` writes
@@ -40,8 +42,13 @@ README_SHOTS = REPO / "docs" / "screenshots"
 README_WORKFLOW = "text_to_av"
 TEMPLATE_WORKFLOW = "text_to_av"  # loaded through the template browser; the others from file
 SECONDS = {"extend_to_60s": 60.0}  # as tests/integration/test_workflows.py: every other one makes 4 s
+# Workflows that take minutes on a CPU: run in the browser only under CI=true or TALKIE_BROWSER_LONG=1
+# (tests/integration/test_workflows.py always runs them through the API).
+LONG = {"extend_to_60s"}
+RUN_ALL = bool(os.environ.get("CI") or os.environ.get("TALKIE_BROWSER_LONG"))
 FPS = 24.0
 MUX_TYPE = "TalkieSaveAV"
+REPORT_TYPE = "TalkieSyncReport"
 LINK_COLOURS = {"TALKIE_MODEL": "#E8A33D", "TALKIE_STEMS": "#3DC7B4"}  # web/talkie.js
 CHROMIUM = os.environ.get("TALKIE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,6 +58,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1600, "height": 1000}
 RUN_TIMEOUT = float(os.environ.get("TALKIE_BROWSER_RUN_TIMEOUT", "600"))
+LONG_RUN_TIMEOUT = float(os.environ.get("TALKIE_BROWSER_LONG_RUN_TIMEOUT", "2400"))
 
 pytestmark = pytest.mark.browser
 
@@ -235,6 +243,36 @@ PLAY_JS = """async (type) => {
 }"""
 
 
+def check_sync_reports(page, wf: dict, item: dict) -> list[int]:
+    """Each Talkie Sync Report shows its text in the node (web/talkie.js); an image preview fed by
+    its plot output (the shipped "Sync at a glance" Preview Image) shows the plot."""
+    reports = [n for n in wf["nodes"] if n["type"] == REPORT_TYPE]
+    link_src = {l[0]: (l[1], l[2]) for l in wf.get("links", [])}
+    for rep in reports:
+        out = item["outputs"].get(str(rep["id"]), {})
+        assert out.get("text"), (rep["id"], item["outputs"].keys())
+        expected = out["text"][0] if isinstance(out["text"], list) else out["text"]
+        page.wait_for_function(
+            "(id) => { const w = window.app.graph.getNodeById(id).widgets?.find((w) => w.name === 'talkie-report');"
+            " return w && document.body.contains(w.element) && w.element.textContent.length > 0; }",
+            arg=rep["id"], timeout=30_000)
+        shown = page.evaluate(
+            "(id) => window.app.graph.getNodeById(id).widgets.find((w) => w.name === 'talkie-report')"
+            ".element.textContent", rep["id"])
+        assert shown.strip() == str(expected).strip()
+        plot_slot = next(i for i, o in enumerate(rep["outputs"]) if o["type"] == "IMAGE")
+        viewers = [n for n in wf["nodes"] if n["type"] in ("PreviewImage", "SaveImage")
+                   and any(link_src.get(i.get("link")) == (rep["id"], plot_slot) for i in n.get("inputs", []))]
+        for v in viewers:
+            assert item["outputs"].get(str(v["id"]), {}).get("images"), item["outputs"]
+        for v in viewers + ([rep] if out.get("images") else []):
+            page.wait_for_function(
+                "(id) => { const imgs = window.app.graph.getNodeById(id).imgs ?? [];"
+                " return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0); }",
+                arg=v["id"], timeout=30_000)
+    return [r["id"] for r in reports]
+
+
 def screenshot_node(page, node_id: int, path: Path):
     fit_view(page, [node_id])
     # hover the player so Chromium shows its controls (play/pause, time, volume) in the shot
@@ -252,6 +290,8 @@ def screenshot_node(page, node_id: int, path: Path):
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.stem for p in WORKFLOWS])
 def test_workflow_in_browser(page, ui_server, path):
+    if path.stem in LONG and not RUN_ALL:
+        pytest.skip(f"{path.stem} takes minutes on a CPU: set TALKIE_BROWSER_LONG=1 (always run under CI=true)")
     t0 = time.monotonic()
     wf = json.loads(path.read_text())
     seconds = SECONDS.get(path.stem, 4.0)
@@ -275,7 +315,7 @@ def test_workflow_in_browser(page, ui_server, path):
 
     # run it from the UI
     prompt_id = queue_from_ui(page)
-    item = wait_for_run(ui_server.url, prompt_id, RUN_TIMEOUT)
+    item = wait_for_run(ui_server.url, prompt_id, LONG_RUN_TIMEOUT if path.stem in LONG else RUN_TIMEOUT)
     mux_ids = [str(n["id"]) for n in wf["nodes"] if n["type"] == MUX_TYPE]
     saved = [f for i in mux_ids for f in item["outputs"].get(i, {}).get("images", [])]
     assert saved and saved[0]["filename"].endswith(".mp4"), item["outputs"]
@@ -306,12 +346,18 @@ def test_workflow_in_browser(page, ui_server, path):
     assert played["videoBytes"] > 0 and played["currentTime"] > 0, played
     assert not played["muted"], played
 
+    # Sync Report: its text in the node, its plot in the preview node it feeds
+    report_ids = check_sync_reports(page, wf, item)
+
     # artifacts: the whole graph, and the mux node close up (playing)
     fit_view(page)
     graph_png = ARTIFACTS / f"{path.stem}-graph.png"
     page.screenshot(path=str(graph_png))
     result_png = ARTIFACTS / f"{path.stem}-result.png"
     screenshot_node(page, int(player["node"]), result_png)
+    for rid in report_ids:
+        fit_view(page, [rid] + [n["id"] for n in wf["nodes"] if n["type"] in ("PreviewImage",)])
+        page.screenshot(path=str(ARTIFACTS / f"{path.stem}-sync-report-{rid}.png"))
     if path.stem == README_WORKFLOW and os.environ.get("TALKIE_README_SCREENSHOTS"):
         README_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(graph_png, README_SHOTS / "graph.png")
@@ -319,53 +365,3 @@ def test_workflow_in_browser(page, ui_server, path):
     assert_no_error_ui(page, f"at the end of {path.name}")
     print(f"{path.stem}: {time.monotonic() - t0:.1f} s in the browser")
 
-
-ADD_REPORT_JS = """() => {
-  const app = window.app;
-  const decode = app.graph.nodes.find((n) => n.type === 'TalkieAVDecode');
-  const mux = app.graph.nodes.find((n) => n.type === 'TalkieSaveAV');
-  const report = window.LiteGraph.createNode('TalkieSyncReport');
-  report.pos = [mux.pos[0], mux.pos[1] + mux.size[1] + 60];
-  app.graph.add(report);
-  for (const name of ['images', 'audio', 'fps']) {
-    const out = decode.outputs.findIndex((o) => o.name === name);
-    const inp = report.inputs.findIndex((i) => i.name === name);
-    decode.connect(out, report, inp);
-  }
-  app.graph.setDirtyCanvas(true, true);
-  return report.id;
-}"""
-
-
-def test_sync_report_shows_text_and_plot(page, ui_server):
-    """Talkie Sync Report wired after AV Decode (text_to_av): its text appears in the node, and its
-    plot does when the node sends it as a ui image preview."""
-    path = REPO / "workflows" / "text_to_av.json"
-    wf = json.loads(path.read_text())
-    load_from_file(page, path)
-    wait_graph_loaded(page, wf)
-    if not page.evaluate("() => !!window.LiteGraph.registered_node_types['TalkieSyncReport']"):
-        pytest.skip("this build has no TalkieSyncReport node")
-    report_id = page.evaluate(ADD_REPORT_JS)
-    prompt_id = queue_from_ui(page)
-    item = wait_for_run(ui_server.url, prompt_id, RUN_TIMEOUT)
-    assert_no_error_ui(page, "after running text_to_av + Sync Report")
-    out = item["outputs"].get(str(report_id), {})
-    assert out.get("text"), item["outputs"]
-    page.wait_for_function(
-        "(id) => { const n = window.app.graph.getNodeById(id);"
-        " const w = n.widgets?.find((w) => w.name === 'talkie-report');"
-        " return w && document.body.contains(w.element) && w.element.textContent.length > 0; }",
-        arg=report_id, timeout=30_000)
-    shown = page.evaluate(
-        "(id) => window.app.graph.getNodeById(id).widgets.find((w) => w.name === 'talkie-report').element.textContent",
-        report_id)
-    expected = out["text"][0] if isinstance(out["text"], list) else out["text"]
-    assert shown.strip() == str(expected).strip()
-    fit_view(page, [report_id])
-    page.screenshot(path=str(ARTIFACTS / "sync_report-result.png"))
-    if not out.get("images"):
-        pytest.xfail("TalkieSyncReport sends no ui image preview of its plot (only ui.PreviewText), "
-                     "so the frontend has no plot to show")
-    page.wait_for_function("(id) => (window.app.graph.getNodeById(id).imgs ?? []).length > 0",
-                           arg=report_id, timeout=30_000)
