@@ -207,10 +207,14 @@ def _combo_gaps(node_classes) -> list[str]:
 
 
 def _pack_node_classes():
-    import asyncio
+    import concurrent.futures
 
     from talkie.nodes import TalkieExtension
-    return asyncio.run(TalkieExtension().get_node_list())
+    # a fresh thread has no event loop: asyncio.run works even when another test (the browser
+    # tests' sync Playwright) left one running in this thread
+    import asyncio
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(TalkieExtension().get_node_list())).result()
 
 
 def test_combo_values_are_rechecked_by_the_audited_nodes(talkie_nodes):
