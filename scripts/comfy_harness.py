@@ -338,13 +338,16 @@ class ComfyClient:
         return self._get("/view", params=params).content
 
     # -- prompts --------------------------------------------------------------------------------
-    def queue_prompt(self, api_prompt: dict, extra_data: dict | None = None) -> str:
-        """POST /prompt; returns the prompt_id. Raises PromptRejected (with node_errors) on a 400."""
+    def queue_prompt(self, api_prompt: dict, extra_data: dict | None = None, allow_nan: bool = False) -> str:
+        """POST /prompt; returns the prompt_id. Raises PromptRejected (with node_errors) on a 400.
+        `allow_nan` writes NaN/Infinity as the bare literals the server's `json.loads` accepts
+        (`requests` refuses them): for tests that send hostile numbers."""
         self._connect_ws()  # listen before queueing, so no message of this prompt is missed
         payload = {"prompt": api_prompt, "client_id": self.client_id}
         if extra_data:
             payload["extra_data"] = extra_data
-        r = self.session.post(self.base_url + "/prompt", json=payload, timeout=self.request_timeout)
+        r = self.session.post(self.base_url + "/prompt", data=json.dumps(payload, allow_nan=allow_nan),
+                              headers={"Content-Type": "application/json"}, timeout=self.request_timeout)
         if r.status_code != 200:
             try:
                 body = r.json()

@@ -2,7 +2,6 @@
 memory, and what counts as a *clear* error (one a user can act on, not an internal bug)."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -72,26 +71,9 @@ def unclear_reason(exception_type: str | None, message: str | None) -> str | Non
 
 
 def queue_raw(client, api_prompt, extra_data: dict | None = WORKFLOW_EXTRA) -> str:
-    """POST /prompt with Python's JSON (NaN and Infinity written as the bare literals that
-    `json.loads` on the server accepts; `requests` refuses them). Returns the prompt_id or
-    raises PromptRejected with the server's answer."""
-    from comfy_harness import PromptRejected
-
-    client._connect_ws()  # listen before queueing, as ComfyClient.queue_prompt does
-    payload = {"prompt": api_prompt, "client_id": client.client_id}
-    if extra_data:
-        payload["extra_data"] = extra_data
-    r = client.session.post(client.base_url + "/prompt", data=json.dumps(payload, allow_nan=True),
-                            headers={"Content-Type": "application/json"}, timeout=client.request_timeout)
-    if r.status_code != 200:
-        try:
-            body = r.json()
-        except ValueError:
-            body = r.text
-        raise PromptRejected(r.status_code, body)
-    prompt_id = r.json()["prompt_id"]
-    client.messages.setdefault(prompt_id, [])
-    return prompt_id
+    """POST /prompt with NaN and Infinity allowed as bare JSON literals. Returns the
+    prompt_id or raises PromptRejected with the server's answer."""
+    return client.queue_prompt(api_prompt, extra_data, allow_nan=True)
 
 
 def run_raw(client, api_prompt, timeout: float = 180.0):
