@@ -4,8 +4,6 @@ output that core Save Video / Get Video Components accept."""
 from __future__ import annotations
 
 import json
-import math
-import numbers
 import os
 from fractions import Fraction
 
@@ -14,7 +12,8 @@ import torch
 from comfy_api.latest import InputImpl, Types, io, ui
 
 from ..models.limits import MAX_FPS, MAX_VIDEO_PIXELS, check_number
-from ..models.media import as_fraction, num_audio_samples, resample_audio, write_av_mp4
+from ..models.media import as_fraction, num_audio_samples, write_av_mp4
+from .media_inputs import check_audio, check_frames
 from .types import CATEGORY
 
 
@@ -53,18 +52,7 @@ def confined_save_path(filename_prefix: str, width: int, height: int) -> tuple[s
 
 def prepare_audio(audio, num_frames: int, fps) -> tuple[torch.Tensor, int]:
     """AUDIO -> [C, N] with exactly frames x rate / fps samples (pad or trim)."""
-    if not isinstance(audio, dict) or "waveform" not in audio or "sample_rate" not in audio:
-        raise ValueError("audio must be an AUDIO value ({'waveform': [B, C, T], 'sample_rate': int})")
-    wave, sr = audio["waveform"], audio["sample_rate"]
-    if not torch.is_tensor(wave) or wave.dim() != 3 or wave.shape[0] < 1 or wave.shape[1] < 1:
-        raise ValueError(f"audio waveform must be a tensor [B, C, T], got {getattr(wave, 'shape', type(wave))}")
-    if isinstance(sr, bool) or not isinstance(sr, numbers.Real) or not math.isfinite(sr) or sr != int(sr) \
-            or not 8000 <= int(sr) <= 192000:
-        raise ValueError(f"audio sample_rate must be a whole number between 8000 and 192000 Hz, got {sr!r}")
-    sr = int(sr)
-    wave = wave[0].float().cpu()
-    if not torch.isfinite(wave).all():
-        raise ValueError("audio contains NaN or infinite samples")
+    wave, sr = check_audio(audio)
     if wave.shape[0] > 2:
         wave = wave[:2]
     n = num_audio_samples(num_frames, fps, sr)
@@ -74,17 +62,9 @@ def prepare_audio(audio, num_frames: int, fps) -> tuple[torch.Tensor, int]:
 
 
 def check_images(images) -> torch.Tensor:
-    if not torch.is_tensor(images) or images.dim() != 4 or images.shape[-1] not in (3, 4) or images.shape[0] < 1:
-        raise ValueError(f"images must be an IMAGE tensor [frames, height, width, 3], got "
-                         f"{getattr(images, 'shape', type(images))}")
-    T, H, W = images.shape[:3]
-    if H < 1 or W < 1 or H > 8192 or W > 8192:
-        raise ValueError(f"images must be between 1 and 8192 pixels on each side, got {W}x{H}")
-    if T * H * W > MAX_VIDEO_PIXELS:
-        raise ValueError(f"{T} frames of {W}x{H} is more than the {MAX_VIDEO_PIXELS / 1e6:.0f} M pixel limit")
-    if not torch.isfinite(images).all():
-        raise ValueError("images contain NaN or infinite values")
-    return images[..., :3].float().clamp(0, 1).cpu()
+    """The mux's own bounds: any size up to 8192 px a side (odd sizes are padded later),
+    within the shared pixel budget."""
+    return check_frames(images, min_side=1, max_side=8192, max_pixels=MAX_VIDEO_PIXELS)
 
 
 class TalkieSaveAV(io.ComfyNode):

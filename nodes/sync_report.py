@@ -10,38 +10,11 @@ from comfy_api.latest import io, ui
 
 from ..models.limits import check_number
 from ..models.metrics import centroid_track, object_weights, plot_sync_report, sync_report
+from .media_inputs import check_audio, check_frames
 from .types import CATEGORY
 
 VISUAL_EVENTS = ("auto", "generic", "brightness", "motion", "contacts")
 MAX_FPS = 120.0
-
-
-def check_frames(images) -> np.ndarray:
-    if not torch.is_tensor(images) or images.dim() != 4 or images.shape[-1] not in (3, 4):
-        raise ValueError(f"images must be an IMAGE tensor [frames, height, width, 3], got "
-                         f"{getattr(images, 'shape', type(images))}")
-    if images.shape[0] < 1 or images.shape[1] < 1 or images.shape[2] < 1:
-        raise ValueError(f"images are empty: shape {tuple(images.shape)}")
-    if not torch.isfinite(images).all():
-        raise ValueError("images contain NaN or infinite values")
-    return images[..., :3].float().clamp(0, 1).cpu().numpy()
-
-
-def check_audio(audio) -> tuple[np.ndarray, int]:
-    """AUDIO -> ([C, N] float, sample rate); the first batch item is measured."""
-    if not isinstance(audio, dict) or "waveform" not in audio or "sample_rate" not in audio:
-        raise ValueError("audio must be an AUDIO value ({'waveform': [B, C, N], 'sample_rate': int})")
-    wave = audio["waveform"]
-    if not torch.is_tensor(wave) or wave.dim() != 3 or min(wave.shape) < 1:
-        raise ValueError(f"audio waveform must be a non-empty tensor [B, C, N], got "
-                         f"{getattr(wave, 'shape', type(wave))}")
-    sr = check_number("audio sample_rate", audio["sample_rate"], 1000, 384000)
-    if int(sr) != sr:
-        raise ValueError(f"audio sample_rate must be a whole number of Hz, got {sr}")
-    wave = wave[0].float().cpu()
-    if not torch.isfinite(wave).all():
-        raise ValueError("audio contains NaN or infinite samples")
-    return wave.numpy(), int(sr)
 
 
 def pick_detector(frames: np.ndarray) -> str:
@@ -106,8 +79,9 @@ class TalkieSyncReport(io.ComfyNode):
         tol = check_number("tolerance_ms", tolerance_ms, 1.0, 250.0)
         if visual_events not in VISUAL_EVENTS:
             raise ValueError(f"visual_events must be one of {VISUAL_EVENTS}, got {visual_events!r}")
-        frames = check_frames(images)
-        wave, sr = check_audio(audio)
+        frames = check_frames(images, min_side=1).numpy()
+        wave, sr = check_audio(audio, rates=(1000, 384000))  # measuring, not encoding: any usual rate
+        wave = wave.numpy()
         detector = pick_detector(frames) if visual_events == "auto" else visual_events
         rep = sync_report(frames, wave, fps, sr, visual=detector, tolerance_s=tol / 1000.0)
         text = rep.to_text() + f"\nvisual events: {detector}" + (" (auto)" if visual_events == "auto" else "")
