@@ -33,6 +33,9 @@ def build_parser():
     g.add_argument("--fps", type=_positive_float, default=24.0)
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--steps", type=_positive_int, default=None)
+    g.add_argument("--long-clips", choices=("windows", "one pass"), default=None,
+                   help="clips longer than the model's window: window after window (default), or one "
+                        "sampling pass with block-local attention")
     g.add_argument("--width", type=_positive_int, default=256)
     g.add_argument("--height", type=_positive_int, default=256)
     g.add_argument("--checkpoint", default=None, help="a Talkie .safetensors file (default: the shipped model)")
@@ -57,13 +60,18 @@ def generate(args) -> dict:
     settings = SamplingSettings()
     if args.steps:
         settings.steps = args.steps
+    if args.long_clips:
+        settings.long_clips = args.long_clips
     timings: dict = {}
-    clip = gen.generate(args.prompt, args.seconds, args.fps, args.seed, args.width, args.height,
-                        audio_prompt=args.audio_prompt, negative=args.negative, settings=settings, timings=timings)
+    # frames stay at the model's native size; the muxer scales them one at a time, so a
+    # minute of 256x256 video never sits in memory as float frames
+    clip = gen.generate(args.prompt, args.seconds, args.fps, args.seed, audio_prompt=args.audio_prompt,
+                        negative=args.negative, settings=settings, timings=timings)
     t1 = time.perf_counter()
     meta = {"talkie": json.dumps({"prompt": args.prompt, "audio_prompt": args.audio_prompt, "seed": args.seed,
                                   "seconds": args.seconds, "fps": args.fps, "steps": settings.steps})}
-    write_av_mp4(args.out, clip.frames[0], clip.mix[0], clip.fps, clip.sample_rate, metadata=meta)
+    write_av_mp4(args.out, clip.frames[0], clip.mix[0], clip.fps, clip.sample_rate, metadata=meta,
+                 size=(args.width, args.height))
     timings.update(load=t_load, mux=time.perf_counter() - t1)
     return timings
 

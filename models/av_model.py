@@ -21,6 +21,7 @@ class TalkieModel(nn.Module):
         self.video_codec = VideoCodec(video)
         self.audio_codec = AudioCodec(audio)
         self.joint = JointModel(joint)
+        self.joint.trained_window = av.seconds  # longer clips attend block-locally
         # per-channel latent statistics: the joint model works on unit-scale latents
         self.register_buffer("video_mean", torch.zeros(joint.video_dim))
         self.register_buffer("video_std", torch.ones(joint.video_dim))
@@ -53,12 +54,13 @@ class TalkieModel(nn.Module):
 
     def decode_video(self, z: torch.Tensor, cfg: AVConfig, size: tuple[int, int] | None = None) -> torch.Tensor:
         """normalised [B,Lv,Dv] -> frames [B,T,H,W,3] 0..1 at `size` (width, height)."""
-        frames = self.video_codec.decode(z * self.video_std + self.video_mean)[:, :cfg.num_frames]
+        # a few seconds of tokens at a time: the decoder's activations for a minute at once
+        # would be gigabytes, while each token decodes on its own
+        z = z * self.video_std + self.video_mean
+        frames = torch.cat([self.video_codec.decode(z[:, i:i + DECODE_CHUNK_TOKENS])
+                            for i in range(0, z.shape[1], DECODE_CHUNK_TOKENS)], 1)[:, :cfg.num_frames]
         if size is not None and tuple(size) != self.native_size:
-            B, T, h, w, _ = frames.shape
-            x = frames.reshape(B * T, h, w, 3).permute(0, 3, 1, 2)
-            x = F.interpolate(x, size=(size[1], size[0]), mode="bicubic", align_corners=False)
-            frames = x.clamp(0, 1).permute(0, 2, 3, 1).reshape(B, T, size[1], size[0], 3)
+            frames = torch.stack([resize_frames(f, size) for f in frames])
         return frames
 
     # --- audio -------------------------------------------------------------------------------
@@ -126,6 +128,21 @@ class TalkieModel(nn.Module):
         load_into(model, {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}, "", path)
         model.checkpoint_meta = meta
         return model.eval().requires_grad_(False)
+
+
+DECODE_CHUNK_TOKENS = 48
+
+
+def resize_frames(frames: torch.Tensor, size: tuple[int, int], out: torch.Tensor | None = None,
+                  chunk: int = 48) -> torch.Tensor:
+    """[T,H,W,3] 0..1 -> [T,h,w,3] at `size` (width, height), bicubic, a chunk of frames at a
+    time (into `out` when given), so a minute of frames never has a second full-size copy."""
+    w, h = size
+    out = out if out is not None else frames.new_empty(frames.shape[0], h, w, 3)
+    for i in range(0, frames.shape[0], chunk):
+        x = F.interpolate(frames[i:i + chunk].permute(0, 3, 1, 2), size=(h, w), mode="bicubic", align_corners=False)
+        out[i:i + chunk] = x.clamp(0, 1).permute(0, 2, 3, 1)
+    return out
 
 
 def _tuples(d: dict) -> dict:

@@ -51,6 +51,35 @@ def apply_rope(x: torch.Tensor, ang: torch.Tensor) -> torch.Tensor:
     return torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1).flatten(-2)
 
 
+def local_blocks(times: torch.Tensor, block_seconds: float) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Block-local attention for clips longer than the model was trained on: the tokens
+    (both modalities, by time) are cut into blocks of `block_seconds`, and each block's
+    queries see their own block and the one on either side. With blocks of half the
+    trained window, no query-key distance exceeds the trained window (RoPE never sees an
+    untrained offset), every token sees at least one block of context on each side, and
+    the cost grows linearly with length. times [B, L] (rows alike: one grid per batch)
+    -> [(query indices, key indices)] per non-empty block."""
+    t = times[0]
+    blk = torch.floor((t - t.min()) / block_seconds).long()
+    out = []
+    for b in range(int(blk.max()) + 1):
+        q = (blk == b).nonzero().squeeze(1)
+        if q.numel():
+            out.append((q, ((blk - b).abs() <= 1).nonzero().squeeze(1)))
+    return out
+
+
+def attend(q, k, v, mask, blocks):
+    """Scaled dot-product attention, full (`blocks` None) or block-local (see local_blocks)."""
+    if blocks is None:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    out = torch.empty_like(q)
+    for qi, ki in blocks:
+        m = None if mask is None else mask[:, :, qi][:, :, :, ki]
+        out[:, :, qi] = F.scaled_dot_product_attention(q[:, :, qi], k[:, :, ki], v[:, :, ki], attn_mask=m)
+    return out
+
+
 class RMSNorm(nn.Module):
     def __init__(self, d):
         super().__init__()
@@ -120,13 +149,13 @@ class JointBlock(nn.Module):
         a = F.scaled_dot_product_attention(s.q_norm(q), s.xk_norm(k), v, attn_mask=text_bias)
         return s.xproj(a.transpose(1, 2).reshape(B, L, W))
 
-    def forward(self, xv, xa, cv, ca, clean_v, clean_a, ang_v, ang_a, joint_mask, text_v, text_a):
+    def forward(self, xv, xa, cv, ca, clean_v, clean_a, ang_v, ang_a, joint_mask, text_v, text_a, blocks=None):
         mv = per_token(self.v.ada(F.silu(cv)), clean_v).chunk(6, -1)
         ma = per_token(self.a.ada(F.silu(ca)), clean_a).chunk(6, -1)
         qv, kv_, vv = self._qkv(self.v, xv, mv, ang_v)
         qa, ka, va = self._qkv(self.a, xa, ma, ang_a)
         q, k, v = torch.cat([qv, qa], 2), torch.cat([kv_, ka], 2), torch.cat([vv, va], 2)
-        att = F.scaled_dot_product_attention(q, k, v, attn_mask=joint_mask)
+        att = attend(q, k, v, joint_mask, blocks)
         B, _, L, hd = att.shape
         att = att.transpose(1, 2).reshape(B, L, -1)
         Lv = xv.shape[1]
@@ -161,6 +190,9 @@ class JointModel(nn.Module):
     def __init__(self, cfg: JointConfig):
         super().__init__()
         self.cfg = cfg
+        # seconds the model was trained to see at once; longer clips attend block-locally.
+        # Set by whoever knows the training clip length (TalkieModel); None = always full.
+        self.trained_window: float | None = None
         w = cfg.width
         self.v_in, self.a_in = nn.Linear(cfg.video_dim, w), nn.Linear(cfg.audio_dim, w)
         self.v_cond, self.a_cond = Conditioner(w, cfg.text_dim), Conditioner(w, cfg.text_dim)
@@ -205,8 +237,12 @@ class JointModel(nn.Module):
         jm = self.joint_mask(B, Lv, La, cross_modal, xv.device)
         tv_ctx = (text_v.tokens.to(hv.dtype), self.text_bias(text_v.mask, hv.dtype))
         ta_ctx = (text_a.tokens.to(ha.dtype), self.text_bias(text_a.mask, ha.dtype))
+        blocks = None
+        times = torch.cat([times_v, times_a], 1)
+        if self.trained_window and float(times[0].max() - times[0].min()) > self.trained_window + 1e-6:
+            blocks = local_blocks(times, self.trained_window / 2)
         for blk in self.blocks:
-            hv, ha = blk(hv, ha, cv, ca, clean_v, clean_a, ang_v, ang_a, jm, tv_ctx, ta_ctx)
+            hv, ha = blk(hv, ha, cv, ca, clean_v, clean_a, ang_v, ang_a, jm, tv_ctx, ta_ctx, blocks)
         sv, bv = per_token(self.v_out_ada(F.silu(cv)), clean_v).chunk(2, -1)
         sa, ba = per_token(self.a_out_ada(F.silu(ca)), clean_a).chunk(2, -1)
         x0v = self.v_out(self.v_out_norm(hv) * (1 + sv) + bv)

@@ -59,17 +59,23 @@ def _movie_timescale(rate: Fraction, sample_rate: int) -> int:
     return ts if ts < 2**31 else 1000
 
 
-def _frames_uint8(frames) -> np.ndarray:
+def _checked_frames(frames) -> np.ndarray:
+    """[T, H, W, 3] uint8 or float 0..1 as a numpy view (a CPU tensor is shared, not copied:
+    a minute of float frames is over a gigabyte, so they are converted one at a time)."""
     f = _to_numpy(frames)
     if f.ndim != 4 or f.shape[-1] != 3:
         raise ValueError(f"frames must be [T, H, W, 3]; got shape {tuple(f.shape)}")
     if f.shape[0] == 0:
         raise ValueError("frames must contain at least one frame")
-    if f.dtype == np.uint8:
-        return np.ascontiguousarray(f)
-    if not np.issubdtype(f.dtype, np.floating):
+    if f.dtype != np.uint8 and not np.issubdtype(f.dtype, np.floating):
         raise ValueError(f"frames must be uint8 or float in 0..1; got dtype {f.dtype}")
-    f = np.nan_to_num(f.astype(np.float32), nan=0.0)
+    return f
+
+
+def _frame_uint8(frame: np.ndarray) -> np.ndarray:
+    if frame.dtype == np.uint8:
+        return np.ascontiguousarray(frame)
+    f = np.nan_to_num(frame.astype(np.float32), nan=0.0)
     return np.ascontiguousarray(np.round(np.clip(f, 0.0, 1.0) * 255.0).astype(np.uint8))
 
 
@@ -103,19 +109,26 @@ def even_frames(frames):
 
 
 def write_av_mp4(path, frames, audio, fps, sample_rate: int, metadata: dict | None = None,
-                 crf: int = 18, preset: str = "medium", audio_bitrate: int | None = None,
-                 should_stop: Callable[[], None] | None = None) -> str:
+                 crf: int = 18, preset: str = "veryfast", audio_bitrate: int | None = None,
+                 should_stop: Callable[[], None] | None = None, size: tuple[int, int] | None = None) -> str:
     """Write an MP4 (H.264 yuv420p High profile + AAC-LC) atomically; returns the path.
 
     frames: uint8 [T, H, W, 3] or float in 0..1 (numpy or torch). H and W must be even
         (see `even_frames`). audio: float [C, N] or [N] in -1..1, C = 1 or 2, or None for
         a silent-track-free video. It is padded with zeros / trimmed to round(T*sr/fps).
     metadata: container tags; non-string values are JSON-encoded (as ComfyUI's SaveVideo).
+    preset: libx264's; `veryfast` muxes a 4 s 256x256 clip ~35 % faster than `medium`
+        at 0.4 dB lower PSNR and a smaller file on Foley-world content (BENCHMARKS.md).
+    size: (width, height) to scale every frame to (bicubic, in libswscale) while encoding,
+        so a long clip can stay at its small native size in memory.
     should_stop: called between frames; whatever it raises aborts the write, and neither a
         partial file nor the temp file is left behind.
     """
-    frames = _frames_uint8(frames)
+    frames = _checked_frames(frames)
     t, h, w = frames.shape[:3]
+    src_hw = (h, w)
+    if size is not None:
+        w, h = int(size[0]), int(size[1])
     if h % 2 or w % 2:
         raise ValueError(f"width and height must be even for H.264 yuv420p; got {w}x{h}")
     rate = as_fraction(fps)
@@ -161,7 +174,9 @@ def write_av_mp4(path, frames, audio, fps, sample_rate: int, metadata: dict | No
         for k in range(t):
             if should_stop is not None:
                 should_stop()
-            vf = av.VideoFrame.from_ndarray(frames[k], format="rgb24")
+            vf = av.VideoFrame.from_ndarray(_frame_uint8(frames[k]), format="rgb24")
+            if (h, w) != src_hw:
+                vf = vf.reformat(width=w, height=h, format="yuv420p", interpolation="BICUBIC")
             vf.pts, vf.time_base = k, 1 / rate
             for pkt in vs.encode(vf):
                 container.mux(pkt)

@@ -13,6 +13,7 @@ from .sampler import Conditioning, Guidance, sample
 from .text_encoder import TextEncoder
 
 DEFAULT_CHECKPOINT_NAME = "talkie-s.safetensors"
+LONG_CLIP_MODES = ("windows", "one pass")
 
 
 def default_checkpoint_path() -> str:
@@ -27,6 +28,10 @@ class SamplingSettings:
     method: str = "heun"
     shift: float = 3.0
     guidance: Guidance = field(default_factory=lambda: Guidance(video=1.0, audio=1.5, sync=0.5, interval=(0.3, 1.0)))
+    # clips longer than the trained window: "windows" = window after window, each holding
+    # the last second of the previous (models/extension.py); "one pass" = the whole clip in
+    # one sampling pass with block-local attention (models/joint_model.local_blocks)
+    long_clips: str = "windows"
 
 
 @dataclass
@@ -81,10 +86,13 @@ class Generator:
         import time
 
         s = settings or SamplingSettings()
+        if s.long_clips not in LONG_CLIP_MODES:
+            raise ValueError(f"long_clips must be one of {LONG_CLIP_MODES}, got {s.long_clips!r}")
         t0 = time.perf_counter()
         window = self.model.av.seconds
+        longer = seconds > window + 1e-9 and s.long_clips == "windows"
         # longer than the trained window: one window, then extension (cost per second stays flat)
-        cfg = self.model.clip_config(min(seconds, window), fps)
+        cfg = self.model.clip_config(window if longer else seconds, fps)
         cond = self.conditioning(prompt, audio_prompt, negative)
         t1 = time.perf_counter()
         nv, na = make_noise(self.model, cfg, 1, seed)
@@ -93,15 +101,17 @@ class Generator:
                         guidance=s.guidance, callback=callback)
         t2 = time.perf_counter()
         size = (width, height) if width and height else None
-        frames = self.model.decode_video(zv, cfg, size)
+        # a clip that will be extended is decoded at the codec's size and scaled once at the end
+        frames = self.model.decode_video(zv, cfg, None if longer else size)
         stems = self.model.decode_audio(za, cfg)
         t3 = time.perf_counter()
         ext = 0.0
-        if seconds > window + 1e-9:
+        if longer:
             from .extension import extend
             full = self.model.clip_config(seconds, fps)
             f, st = extend(self.model, cond, frames[0], stems[0], cfg.fps, full.seconds_exact - cfg.seconds_exact,
-                           seed=seed + 1, steps=s.steps, method=s.method, shift=s.shift, guidance=s.guidance)
+                           seed=seed + 1, steps=s.steps, method=s.method, shift=s.shift, guidance=s.guidance,
+                           out_size=size, video_latents=zv[0])
             frames, stems = f[None], st[None]
             ext = time.perf_counter() - t3
         if timings is not None:  # extension is sampling plus its own decoding; counted as sampling

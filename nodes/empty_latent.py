@@ -30,7 +30,11 @@ class TalkieEmptyAVLatent(io.ComfyNode):
             inputs=[
                 TalkieModelType.Input("model", tooltip="The model decides the latent sizes (tokens per second)."),
                 io.Float.Input("seconds", default=4.0, min=0.5, max=MAX_SECONDS, step=0.5,
-                               tooltip="Clip length. Video frames and audio samples are both derived from it."),
+                               tooltip="Clip length. Video frames and audio samples are both derived from it. "
+                                       "Longer than the model's trained window (4 s for the default), the "
+                                       "sampler attends block-locally (cost grows linearly with length), but "
+                                       "objects persist better when a long clip is made window by window with "
+                                       "Talkie Extend AV (see the extend_to_60s workflow)."),
                 io.Float.Input("fps", default=24.0, min=1.0, max=MAX_FPS, step=1.0,
                                tooltip="Frames per second. The default model was trained at 24 fps."),
                 io.Int.Input("width", default=256, min=16, max=MAX_SIDE, step=2,

@@ -6,8 +6,10 @@
 
 headless: for each clip length, prompt -> MP4 in a fresh process (so peak RSS is that
 length's own): wall time per stage (text, sampling, decoding, muxing), real-time factor
-(wall / clip seconds) and peak RSS. Clips longer than the model's window are made by
-extension, window after window. Medians over --repeats runs.
+(wall / clip seconds) and peak RSS. Clips longer than the model's window are made window
+after window, or in one pass with block-local attention (`--long-clips windows "one pass"`
+measures both). Frames stay at the model's size and the muxer scales them to 256x256, as
+`talkie generate` does. Medians over --repeats runs.
 server: the same 4 s job through a real ComfyUI server (POST /prompt, wait) and through
 the headless CLI, alternating, in one run; reports both medians and their ratio."""
 from __future__ import annotations
@@ -28,12 +30,12 @@ REPO = Path(__file__).resolve().parents[1]
 PROMPT = "a red rubber ball bouncing on the floor"
 
 
-def one_run(seconds: float, out: str, checkpoint: str | None) -> dict:
+def one_run(seconds: float, out: str, long_clips: str, checkpoint: str | None) -> dict:
     """Runs in a child process: one clip, stage timings, peak RSS."""
     import torch
 
     from talkie.models.media import write_av_mp4
-    from talkie.models.pipeline import Generator
+    from talkie.models.pipeline import Generator, SamplingSettings
 
     torch.set_num_threads(int(os.environ.get("TALKIE_THREADS", "2")))
     t0 = time.perf_counter()
@@ -41,9 +43,10 @@ def one_run(seconds: float, out: str, checkpoint: str | None) -> dict:
     load = time.perf_counter() - t0
     timings: dict = {}
     t1 = time.perf_counter()
-    clip = gen.generate(PROMPT, seconds=seconds, seed=1, width=256, height=256, timings=timings)
+    # as `talkie generate` does: native frames, scaled to 256x256 by the muxer frame by frame
+    clip = gen.generate(PROMPT, seconds=seconds, seed=1, timings=timings, settings=SamplingSettings(long_clips=long_clips))
     t2 = time.perf_counter()
-    write_av_mp4(out, clip.frames[0], clip.mix[0], clip.fps, clip.sample_rate)
+    write_av_mp4(out, clip.frames[0], clip.mix[0], clip.fps, clip.sample_rate, size=(256, 256))
     timings["muxing"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t1  # prompt -> MP4, model already loaded
     timings["load"] = load
@@ -51,18 +54,26 @@ def one_run(seconds: float, out: str, checkpoint: str | None) -> dict:
     return timings
 
 
-def headless(lengths, repeats, checkpoint=None) -> list[dict]:
+def headless(lengths, repeats, checkpoint=None, long_modes=("windows",)) -> list[dict]:
     rows = []
+    from talkie.models.pipeline import Generator
+
+    # clips inside the model's window are made the same way in every mode: one row for them
+    window = Generator.from_checkpoint(checkpoint).model.av.seconds
+    jobs = [(s, m) for s in lengths for m in (long_modes if s > window else long_modes[:1])]
     with tempfile.TemporaryDirectory() as tmp:
-        for seconds in lengths:
+        for seconds, mode in jobs:
             runs = []
             for r in range(repeats):
                 out = os.path.join(tmp, f"b{seconds}_{r}.mp4")
-                cmd = [sys.executable, __file__, "_one", str(seconds), out] + ([checkpoint] if checkpoint else [])
+                cmd = [sys.executable, __file__, "_one", str(seconds), out, mode] + ([checkpoint] if checkpoint else [])
                 res = subprocess.run(cmd, capture_output=True, text=True, check=True)
                 runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            med.update(seconds=seconds, rtf=med["total"] / seconds, per_second=med["sampling"] / seconds,
+            # model compute per generated second: extension windows fold their own decoding
+            # into "sampling", so sampling + decoding compares like with like across lengths
+            med.update(seconds=seconds, long_clips=mode if seconds > window else "–", rtf=med["total"] / seconds,
+                       per_second=(med["sampling"] + med["decoding"]) / seconds,
                        repeats=repeats)
             rows.append(med)
             print(json.dumps(med), flush=True)
@@ -114,10 +125,10 @@ def machine() -> str:
 
 def markdown(rows, srv) -> str:
     lines = [f"Machine: {machine()}", "",
-             "| clip | text | sampling | decoding | muxing | prompt→MP4 | real-time factor | sampling s per clip s | peak RSS |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| clip | long clips | text | sampling | decoding | muxing | prompt→MP4 | real-time factor | model compute s per clip s (sampling + decoding) | peak RSS |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['seconds']:g} s | {r['text']:.3f} s | {r['sampling']:.2f} s | {r['decoding']:.2f} s | "
+        lines.append(f"| {r['seconds']:g} s | {r['long_clips']} | {r['text']:.3f} s | {r['sampling']:.2f} s | {r['decoding']:.2f} s | "
                      f"{r['muxing']:.2f} s | {r['total']:.2f} s | {r['rtf']:.2f} | {r['per_second']:.3f} | "
                      f"{r['peak_rss_mb']:.0f} MB |")
     if srv:
@@ -129,16 +140,18 @@ def markdown(rows, srv) -> str:
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "_one":
-        print(json.dumps(one_run(float(sys.argv[2]), sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)))
+        print(json.dumps(one_run(float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) > 5 else None)))
         return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=["headless", "server", "all"])
     ap.add_argument("--lengths", type=float, nargs="+", default=[4, 8, 16, 60])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--checkpoint", default=None)
+    ap.add_argument("--long-clips", nargs="+", default=["windows"], choices=["windows", "one pass"],
+                    help="how clips longer than the window are made; several = one row each")
     ap.add_argument("--markdown", default=None)
     args = ap.parse_args()
-    rows = headless(args.lengths, args.repeats, args.checkpoint) if args.mode in ("headless", "all") else []
+    rows = headless(args.lengths, args.repeats, args.checkpoint, args.long_clips) if args.mode in ("headless", "all") else []
     srv = server_vs_cli(max(3, args.repeats)) if args.mode in ("server", "all") else None
     if args.markdown:
         Path(args.markdown).write_text(markdown(rows, srv) + "\n")

@@ -9,8 +9,15 @@ import json
 import os
 import uuid
 
+from talkie.models.pipeline import SamplingSettings
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(os.path.dirname(HERE), "workflows")
+
+# the shipped sampler defaults (one source: SamplingSettings), as the sampler's widgets
+_S = SamplingSettings()
+GUIDANCE = {"video_guidance": _S.guidance.video, "audio_guidance": _S.guidance.audio, "sync_guidance": _S.guidance.sync}
+SAMPLER = {"steps": _S.steps, **GUIDANCE, "sampler": _S.method, "denoise": 1.0}
 
 # node type -> (inputs [(name, type, is_widget)], outputs [(name, type)])
 NODES = {
@@ -127,8 +134,7 @@ def text_to_av_core(prompt: str, seconds: float = 4.0, seed: int = 42) -> list[d
          "widgets": {"seconds": seconds, "fps": 24.0, "width": 256, "height": 256, "batch_size": 1},
          "links": {"model": (1, 0)}},
         {"id": 5, "type": "TalkieJointSampler", "pos": [800, 60], "size": [320, 300],
-         "widgets": {"seed": seed, "steps": 12, "video_guidance": 1.0, "audio_guidance": 1.5, "sync_guidance": 0.5,
-                     "sampler": "heun", "denoise": 1.0},
+         "widgets": {"seed": seed, **SAMPLER},
          "links": {"model": (1, 0), "positive": (2, 0), "negative": (3, 0), "latent": (4, 0)}},
         {"id": 6, "type": "TalkieAVDecode", "pos": [1160, 60], "links": {"model": (1, 0), "latent": (5, 0)}},
     ]
@@ -143,8 +149,7 @@ def conditioned_tail(prompt: str, latent_src: tuple, seed: int, audio_prompt: st
         {"id": 3, "type": "TalkieTextEncode", "pos": [380, 240], "size": [380, 160],
          "widgets": {"prompt": "", "audio_prompt": ""}, "links": {"model": (1, 0)}, "title": "Negative prompt"},
         {"id": 5, "type": "TalkieJointSampler", "pos": [1180, 60], "size": [320, 300],
-         "widgets": {"seed": seed, "steps": 12, "video_guidance": 1.0, "audio_guidance": 1.5, "sync_guidance": 0.5,
-                     "sampler": "heun", "denoise": 1.0},
+         "widgets": {"seed": seed, **SAMPLER},
          "links": {"model": (1, 0), "positive": (2, 0), "negative": (3, 0), "latent": latent_src}},
         {"id": 6, "type": "TalkieAVDecode", "pos": [1540, 60], "links": {"model": (1, 0), "latent": (5, 0)}},
     ]
@@ -208,8 +213,8 @@ def main():
     ]
     extend_60 = text_to_av_core("steady rain falling on a tin roof", seed=11) + [
         {"id": 8, "type": "TalkieExtendAV", "pos": [1500, 60], "size": [340, 420],
-         "widgets": {"fps": 24.0, "extend_seconds": 56.0, "overlap_seconds": 1.0, "seed": 11, "steps": 12,
-                     "video_guidance": 1.0, "audio_guidance": 1.5, "sync_guidance": 0.5},
+         "widgets": {"fps": 24.0, "extend_seconds": 56.0, "overlap_seconds": 1.0, "seed": 11, "steps": _S.steps,
+                     **GUIDANCE},
          "links": {"model": (1, 0), "positive": (2, 0), "negative": (3, 0), "images": (6, 0), "fps": (6, 2),
                    "stems": (6, 3)}},
         {"id": 7, "type": "TalkieSaveAV", "pos": [1880, 60], "size": [360, 420],

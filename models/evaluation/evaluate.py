@@ -34,20 +34,41 @@ def evaluate_clip(c: ClipData, scene: dict) -> dict:
             "sync": sync_eval(c, fam, scene)}
 
 
+def _settings_from_args(a):
+    """The shipped SamplingSettings with whatever the command line overrides."""
+    from dataclasses import replace
+
+    from ..pipeline import SamplingSettings
+
+    s = SamplingSettings()
+    g = replace(s.guidance, **{k: v for k, v in (("video", a.video_guidance), ("audio", a.audio_guidance),
+                                                  ("sync", a.sync_guidance)) if v is not None})
+    return replace(s, guidance=g, **{k: v for k, v in (("steps", a.steps), ("method", a.method),
+                                                        ("long_clips", a.long_clips)) if v is not None})
+
+
+def _settings_dict(s) -> dict:
+    g = s.guidance
+    return {"steps": s.steps, "method": s.method, "shift": s.shift, "video_guidance": g.video,
+            "audio_guidance": g.audio, "sync_guidance": g.sync, "guidance_interval": list(g.interval),
+            "long_clips": s.long_clips}
+
+
 def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", families=None,
-        steps: int | None = None, reference: bool = False, seed_start: int = 0, seconds: float | None = None,
+        settings=None, reference: bool = False, seed_start: int = 0, seconds: float | None = None,
         progress=None) -> dict:
+    """`settings`: a SamplingSettings (default: the shipped defaults)."""
     families = list(families or FAMILIES)
     unknown = sorted(set(families) - set(FAMILIES))
     if unknown:
         raise ValueError(f"unknown families {unknown}; known: {sorted(FAMILIES)}")
     if seed_start + clips_per_family > TRAIN_SEED_BASE:
         raise ValueError(f"seeds must stay below {TRAIN_SEED_BASE} (held out from training)")
-    gen = settings = None
+    gen = None
     if not reference:
         from ..pipeline import Generator, SamplingSettings
         gen = Generator.from_checkpoint(checkpoint)
-        settings = SamplingSettings() if steps is None else SamplingSettings(steps=steps)
+        settings = settings or SamplingSettings()
         av = gen.model.av
         cfg = AVConfig(seconds=seconds or av.seconds, fps=av.fps, sample_rate=av.sample_rate,
                        width=gen.model.native_size[0], height=gen.model.native_size[1])
@@ -73,7 +94,7 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
     result = aggregate(records)
     result["config"] = {"checkpoint": checkpoint, "split": split, "clips_per_family": clips_per_family,
                         "families": families, "reference": reference, "seed_start": seed_start,
-                        "steps": None if reference else settings.steps, "seconds": cfg.seconds, "fps": cfg.fps,
+                        "sampling": None if reference else _settings_dict(settings), "seconds": cfg.seconds, "fps": cfg.fps,
                         "width": cfg.width, "height": cfg.height}
     result["clips"] = records
     return result
@@ -102,6 +123,12 @@ def main(argv=None) -> int:
                    help="caption words: the training synonyms or the held-out paraphrases")
     p.add_argument("--families", nargs="+", default=None, help=f"default: all ({', '.join(FAMILIES)})")
     p.add_argument("--steps", type=int, default=None, help="sampling steps (default: SamplingSettings)")
+    p.add_argument("--method", choices=("euler", "heun"), default=None)
+    p.add_argument("--video-guidance", type=float, default=None)
+    p.add_argument("--audio-guidance", type=float, default=None)
+    p.add_argument("--sync-guidance", type=float, default=None)
+    p.add_argument("--long-clips", choices=("windows", "one pass"), default=None,
+                   help="how clips longer than the model's window are made (with --seconds)")
     p.add_argument("--reference", action="store_true", help="evaluate the rendered clips (detector calibration)")
     p.add_argument("--seed-start", type=int, default=0, help="first held-out scene seed")
     p.add_argument("--seconds", type=float, default=None,
@@ -124,8 +151,8 @@ def main(argv=None) -> int:
                   f"attrs {sum(r['detected'].get(k) == v for k, v in r['expected'].items())}/{len(r['expected'])}"
                   f"  F1 {s.get('f1', float('nan')):.2f}  {r['caption']!r}", flush=True)
 
-    result = run(a.checkpoint, a.clips_per_family, a.split, a.families, a.steps, a.reference, a.seed_start,
-                 a.seconds, progress)
+    result = run(a.checkpoint, a.clips_per_family, a.split, a.families, _settings_from_args(a), a.reference,
+                 a.seed_start, a.seconds, progress)
     result["config"]["threads"] = torch.get_num_threads()
     result = _jsonable(result)
     with open(a.out, "w") as f:

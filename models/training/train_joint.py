@@ -221,7 +221,9 @@ def main(argv=None):
         model.audio_std.copy_(torch.from_numpy(za.std(0) + 1e-4))
     norm = (model.video_mean, model.video_std, model.audio_mean, model.audio_std)
     budget_s = args.hours * 3600
-    total_budget = trained_s + budget_s if not args.resume else max(budget_s, trained_s + 1)
+    # --hours always adds to what the weights already had; the cosine runs over the whole
+    # history, so a resumed or continued run restarts warm and decays to the floor again
+    total_budget = trained_s + budget_s
     log = open(os.path.join(args.out, "log.jsonl"), "a") if rank == 0 else None
     t0, t_save, acc = time.time(), time.time(), []
     trained_start = trained_s

@@ -122,9 +122,13 @@ def test_cli_end_to_end_on_tiny_random_model(tmp_path):
     TalkieModel.from_size_config(str(Path(talkie.models.__file__).parent / "configs" / "talkie-tiny.json")).save(str(ckpt))
     out, md = tmp_path / "r.json", tmp_path / "r.md"
     assert main(["--checkpoint", str(ckpt), "--clips-per-family", "1", "--steps", "2", "--split", "train",
-                 "--out", str(out), "--markdown", str(md), "--threads", "1", "--quiet"]) == 0
+                 "--sync-guidance", "0", "--method", "euler", "--out", str(out), "--markdown", str(md),
+                 "--threads", "1", "--quiet"]) == 0
     res = json.loads(out.read_text())
-    assert res["config"]["steps"] == 2 and res["config"]["seconds"] == 2.0
+    sampling = res["config"]["sampling"]
+    assert sampling["steps"] == 2 and sampling["method"] == "euler" and sampling["sync_guidance"] == 0.0
+    assert sampling["audio_guidance"] == 1.5  # not overridden: the shipped default
+    assert res["config"]["seconds"] == 2.0 and "euler 2 steps" in md.read_text()
     assert len(res["clips"]) == 8 and set(res["families"]) == set(D.DETECTORS)
     for rec in res["clips"]:
         assert rec["seed"] < 1_000_000 and rec["caption"]

@@ -116,6 +116,23 @@ def test_odd_size_rejected_clearly_and_even_frames_pads(tmp_path):
     assert read_av_mp4(path)["frames"].shape == (4, 34, 50, 3)
 
 
+def test_size_scales_frames_while_encoding(tmp_path):
+    """The CLI keeps frames at the model's size and lets the muxer scale them: the result
+    must match scaling first (bicubic both ways) within codec noise."""
+    import torch
+
+    frames, audio = _clip(t=12, h=32, w=32)
+    path = tmp_path / "scaled.mp4"
+    write_av_mp4(path, frames, audio, 24, 16000, size=(96, 64))
+    got = read_av_mp4(path)["frames"].astype(np.float32)
+    assert got.shape == (12, 64, 96, 3)
+    ref = torch.nn.functional.interpolate(torch.from_numpy(frames).float().permute(0, 3, 1, 2), size=(64, 96),
+                                          mode="bicubic", align_corners=False).clamp(0, 255).permute(0, 2, 3, 1)
+    assert np.abs(got - ref.numpy()).mean() < 6.0
+    with pytest.raises(ValueError, match="must be even.*95x64"):
+        write_av_mp4(tmp_path / "odd.mp4", frames, audio, 24, 16000, size=(95, 64))
+
+
 def test_even_frames_torch():
     torch = pytest.importorskip("torch")
     f = torch.rand(2, 5, 7, 3)
