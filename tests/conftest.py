@@ -41,3 +41,21 @@ def comfy_client(comfy_server):
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture
+def comfy_api_importable(monkeypatch):
+    """For tests that import a node module directly (no server): ComfyUI's `comfy_api` is put
+    on the path for this test only when it is not importable already (skipped without a
+    local ComfyUI, failed under CI)."""
+    import importlib
+
+    try:
+        importlib.import_module("comfy_api.latest")
+    except ImportError:
+        if not comfy_harness.comfyui_installed():
+            message = f"ComfyUI is not installed in {comfy_harness.COMFY_DIR}: run `bash scripts/setup.sh`"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        monkeypatch.syspath_prepend(str(comfy_harness.COMFY_DIR))

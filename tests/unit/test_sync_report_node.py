@@ -1,28 +1,13 @@
 """Talkie Sync Report node, called directly (no server): a rendered bouncing-ball clip with
 its sound shifted late, and the input checks."""
-import importlib
-import os
-
 import numpy as np
 import pytest
 import torch
 
-import comfy_harness
-
 
 @pytest.fixture
-def node(monkeypatch):
-    """The node class; ComfyUI's `comfy_api` is put on the path for this test only when it is
-    not importable already (skipped without a local ComfyUI, failed under CI)."""
-    try:
-        importlib.import_module("comfy_api.latest")
-    except ImportError:
-        if not comfy_harness.comfyui_installed():
-            message = f"ComfyUI is not installed in {comfy_harness.COMFY_DIR}: run `bash scripts/setup.sh`"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
-        monkeypatch.syspath_prepend(str(comfy_harness.COMFY_DIR))
+def node(comfy_api_importable):
+    """The node class (see conftest's comfy_api_importable)."""
     from talkie.nodes.sync_report import TalkieSyncReport
 
     return TalkieSyncReport
