@@ -87,6 +87,7 @@ def server_vs_cli(repeats) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         server = ComfyServer(Path(tmp) / "srv", log_path=Path(tmp) / "srv.log").start()
         try:
+            own_mb = _status_mb(server.proc.pid, "VmRSS")  # ComfyUI's own, before our model loads
             client = server.client()
             client.run_workflow(wf, timeout=900)  # warm-up: model load, caches
             srv, cli = [], []
@@ -100,12 +101,29 @@ def server_vs_cli(repeats) -> dict:
                 subprocess.run([sys.executable, "-m", "talkie.cli", "generate", "--prompt", PROMPT, "--seconds", "4",
                                 "--seed", str(1000 + r), "--out", out], check=True, capture_output=True)
                 cli.append(time.perf_counter() - t)
+            peak_mb = _status_mb(server.proc.pid, "VmHWM")
+            # and a minute: the shipped 4 s + 60 s extension workflow, once
+            long_wf = json.loads((REPO / "workflows" / "extend_to_60s.json").read_text())
+            t = time.perf_counter()
+            client.run_workflow(long_wf, timeout=1800)
+            long_s = time.perf_counter() - t
+            long_peak_mb = _status_mb(server.proc.pid, "VmHWM")
         finally:
             server.stop()
-    res = {"server_median_s": statistics.median(srv), "cli_median_s": statistics.median(cli), "repeats": repeats}
+    res = {"server_median_s": statistics.median(srv), "cli_median_s": statistics.median(cli), "repeats": repeats,
+           "server_rss_at_start_mb": own_mb, "server_peak_rss_mb": peak_mb, "server_peak_beyond_start_mb": peak_mb - own_mb,
+           "server_64s_workflow_s": long_s, "server_64s_peak_beyond_start_mb": long_peak_mb - own_mb}
     res["ratio"] = res["server_median_s"] / res["cli_median_s"]
     print(json.dumps(res), flush=True)
     return res
+
+
+def _status_mb(pid: int, key: str) -> float:
+    """A /proc/<pid>/status memory line (VmRSS now, VmHWM peak) in MB."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(key)
 
 
 def machine() -> str:
@@ -134,7 +152,11 @@ def markdown(rows, srv) -> str:
     if srv:
         lines += ["", f"4 s clip through the real ComfyUI server vs the headless CLI (median of {srv['repeats']}, "
                       f"alternating, one run): server {srv['server_median_s']:.2f} s, CLI {srv['cli_median_s']:.2f} s "
-                      f"(CLI includes process start and model load), ratio {srv['ratio']:.2f}."]
+                      f"(CLI includes process start and model load), ratio {srv['ratio']:.2f}. Server memory: "
+                      f"{srv['server_rss_at_start_mb']:.0f} MB after start (ComfyUI with the pack imported), peak "
+                      f"{srv['server_peak_rss_mb']:.0f} MB, so {srv['server_peak_beyond_start_mb']:.0f} MB beyond "
+                      f"ComfyUI's own; the 64 s extension workflow (extend_to_60s) took {srv['server_64s_workflow_s']:.1f} s "
+                      f"and peaked {srv['server_64s_peak_beyond_start_mb']:.0f} MB beyond ComfyUI's own."]
     return "\n".join(lines)
 
 
