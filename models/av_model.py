@@ -60,7 +60,10 @@ class TalkieModel(nn.Module):
         frames = torch.cat([self.video_codec.decode(z[:, i:i + DECODE_CHUNK_TOKENS])
                             for i in range(0, z.shape[1], DECODE_CHUNK_TOKENS)], 1)[:, :cfg.num_frames]
         if size is not None and tuple(size) != self.native_size:
-            frames = torch.stack([resize_frames(f, size) for f in frames])
+            out = frames.new_empty(*frames.shape[:2], size[1], size[0], 3)
+            for f, o in zip(frames, out):
+                resize_frames(f, size, o)
+            frames = out
         return frames
 
     # --- audio -------------------------------------------------------------------------------
@@ -136,9 +139,13 @@ DECODE_CHUNK_TOKENS = 48
 def resize_frames(frames: torch.Tensor, size: tuple[int, int], out: torch.Tensor | None = None,
                   chunk: int = 48) -> torch.Tensor:
     """[T,H,W,3] 0..1 -> [T,h,w,3] at `size` (width, height), bicubic, a chunk of frames at a
-    time (into `out` when given), so a minute of frames never has a second full-size copy."""
+    time (into `out` when given), so a minute of frames never has a second full-size copy.
+    Frames already at `size` are copied as they are."""
     w, h = size
     out = out if out is not None else frames.new_empty(frames.shape[0], h, w, 3)
+    if tuple(frames.shape[1:3]) == (h, w):
+        out.copy_(frames)
+        return out
     for i in range(0, frames.shape[0], chunk):
         x = F.interpolate(frames[i:i + chunk].permute(0, 3, 1, 2), size=(h, w), mode="bicubic", align_corners=False)
         out[i:i + chunk] = x.clamp(0, 1).permute(0, 2, 3, 1)

@@ -89,17 +89,9 @@ def extend(model: TalkieModel, cond: Conditioning, frames: torch.Tensor, stems: 
 def _assemble(given: torch.Tensor, new: list[torch.Tensor], total: int, out_size) -> torch.Tensor:
     """The given frames, then the new ones, in one [total,h,w,3] tensor at the output size,
     filled in place (one full-size allocation for the whole clip)."""
-    h, w = given.shape[1:3]
-    size = tuple(out_size) if out_size else (w, h)
+    size = tuple(out_size) if out_size else (given.shape[2], given.shape[1])
     out = torch.empty(total, size[1], size[0], 3)
     n0 = given.shape[0]
-    if size == (w, h):
-        out[:n0] = given
-    else:
-        resize_frames(given.float(), size, out[:n0])
-    new_all = torch.cat(new)[:total - n0]
-    if tuple(new_all.shape[1:3]) == (size[1], size[0]):
-        out[n0:] = new_all
-    else:
-        resize_frames(new_all, size, out[n0:])
+    resize_frames(given.float(), size, out[:n0])
+    resize_frames(torch.cat(new)[:total - n0], size, out[n0:])
     return out

@@ -238,9 +238,10 @@ class JointModel(nn.Module):
         tv_ctx = (text_v.tokens.to(hv.dtype), self.text_bias(text_v.mask, hv.dtype))
         ta_ctx = (text_a.tokens.to(ha.dtype), self.text_bias(text_a.mask, ha.dtype))
         blocks = None
-        times = torch.cat([times_v, times_a], 1)
-        if self.trained_window and float(times[0].max() - times[0].min()) > self.trained_window + 1e-6:
-            blocks = local_blocks(times, self.trained_window / 2)
+        if self.trained_window:
+            times = torch.cat([times_v, times_a], 1)
+            if float(times[0].max() - times[0].min()) > self.trained_window + 1e-6:
+                blocks = local_blocks(times, self.trained_window / 2)
         for blk in self.blocks:
             hv, ha = blk(hv, ha, cv, ca, clean_v, clean_a, ang_v, ang_a, jm, tv_ctx, ta_ctx, blocks)
         sv, bv = per_token(self.v_out_ada(F.silu(cv)), clean_v).chunk(2, -1)

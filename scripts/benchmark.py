@@ -56,10 +56,11 @@ def one_run(seconds: float, out: str, long_clips: str, checkpoint: str | None) -
 
 def headless(lengths, repeats, checkpoint=None, long_modes=("windows",)) -> list[dict]:
     rows = []
-    from talkie.models.pipeline import Generator
+    from talkie.models.av_model import TalkieModel
+    from talkie.models.pipeline import default_checkpoint_path
 
     # clips inside the model's window are made the same way in every mode: one row for them
-    window = Generator.from_checkpoint(checkpoint).model.av.seconds
+    window = TalkieModel.load(checkpoint or default_checkpoint_path()).av.seconds
     jobs = [(s, m) for s in lengths for m in (long_modes if s > window else long_modes[:1])]
     with tempfile.TemporaryDirectory() as tmp:
         for seconds, mode in jobs:
@@ -87,7 +88,7 @@ def server_vs_cli(repeats) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         server = ComfyServer(Path(tmp) / "srv", log_path=Path(tmp) / "srv.log").start()
         try:
-            own_mb = _status_mb(server.proc.pid, "VmRSS")  # ComfyUI's own, before our model loads
+            own_mb = server.memory_kib("VmRSS") / 1024  # ComfyUI's own, before our model loads
             client = server.client()
             client.run_workflow(wf, timeout=900)  # warm-up: model load, caches
             srv, cli = [], []
@@ -101,13 +102,13 @@ def server_vs_cli(repeats) -> dict:
                 subprocess.run([sys.executable, "-m", "talkie.cli", "generate", "--prompt", PROMPT, "--seconds", "4",
                                 "--seed", str(1000 + r), "--out", out], check=True, capture_output=True)
                 cli.append(time.perf_counter() - t)
-            peak_mb = _status_mb(server.proc.pid, "VmHWM")
+            peak_mb = server.memory_kib("VmHWM") / 1024
             # and a minute: the shipped 4 s + 60 s extension workflow, once
             long_wf = json.loads((REPO / "workflows" / "extend_to_60s.json").read_text())
             t = time.perf_counter()
             client.run_workflow(long_wf, timeout=1800)
             long_s = time.perf_counter() - t
-            long_peak_mb = _status_mb(server.proc.pid, "VmHWM")
+            long_peak_mb = server.memory_kib("VmHWM") / 1024
         finally:
             server.stop()
     res = {"server_median_s": statistics.median(srv), "cli_median_s": statistics.median(cli), "repeats": repeats,
@@ -116,14 +117,6 @@ def server_vs_cli(repeats) -> dict:
     res["ratio"] = res["server_median_s"] / res["cli_median_s"]
     print(json.dumps(res), flush=True)
     return res
-
-
-def _status_mb(pid: int, key: str) -> float:
-    """A /proc/<pid>/status memory line (VmRSS now, VmHWM peak) in MB."""
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
-    raise KeyError(key)
 
 
 def machine() -> str:

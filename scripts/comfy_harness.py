@@ -199,6 +199,13 @@ class ComfyServer:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def memory_kib(self, key: str = "VmRSS") -> int:
+        """The server process's memory from /proc/<pid>/status: VmRSS now, VmHWM its peak."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+        raise RuntimeError(f"no {key} for pid {self.proc.pid}")
+
     def log_text(self) -> str:
         try:
             return self.log_path.read_text(encoding="utf-8", errors="replace")

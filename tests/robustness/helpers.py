@@ -45,13 +45,6 @@ def av_prompt(*, seconds=1.0, fps=8.0, width=64, height=64, steps=2, seed=0, pre
 WORKFLOW_EXTRA = {"extra_pnginfo": {"workflow": {"nodes": [{"id": 1}], "links": []}}}
 
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
 _TRACEBACK_RE = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+")
 
 

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from av_checks import assert_valid_talkie_mp4
-from robustness.helpers import WORKFLOW_EXTRA, av_prompt, rss_kib
+from robustness.helpers import WORKFLOW_EXTRA, av_prompt
 
 pytestmark = [pytest.mark.server, pytest.mark.load]
 
@@ -29,7 +29,7 @@ def _queue_and_drain(client, server, seeds, tag, deadline, samples):
                                          prefix=f"robustness/load-{tag}/clip"), WORKFLOW_EXTRA) for s in seeds]
     while True:
         assert server.alive(), server.log_tail()
-        samples.append(rss_kib(server.proc.pid))
+        samples.append(server.memory_kib())
         q = client.queue()
         if not q["queue_running"] and not q["queue_pending"]:
             break
@@ -58,10 +58,10 @@ def test_many_queued_jobs_keep_memory_flat_and_outputs_valid(robust_client, robu
     warm = _queue_and_drain(robust_client, robust_server, range(10_000, 10_000 + WARMUP), tag + "-warm", deadline,
                             samples)
     time.sleep(1.0)
-    base = rss_kib(robust_server.proc.pid)
+    base = robust_server.memory_kib()
     files = _queue_and_drain(robust_client, robust_server, range(20_000, 20_000 + JOBS), tag, deadline, samples)
     time.sleep(1.0)
-    end = rss_kib(robust_server.proc.pid)
+    end = robust_server.memory_kib()
     growth = (end - base) / base
     elapsed = time.monotonic() - started
     print(f"\nload: {WARMUP} warm-up + {JOBS} jobs in {elapsed:.0f} s; RSS after warm-up {base / 1024:.0f} MiB, "
