@@ -21,6 +21,12 @@ import numpy as np
 
 _LAYOUTS = {1: "mono", 2: "stereo"}
 _NTSC_BASES = (24, 30, 48, 60, 120)
+# Same frames, same bytes. With its defaults, libx264 (as PyAV ships it) encodes one clip
+# into different bitstreams depending on what the process encoded before: the lookahead's
+# motion search reads memory it never wrote, and mb-tree turns those costs into per-block
+# quantiser offsets. Without mb-tree the output depends on the frames alone (BENCHMARKS.md:
+# "Repeatable muxing" measures what it costs).
+REPEATABLE_X264_PARAMS = "mbtree=0"
 
 
 def as_fraction(fps) -> Fraction:
@@ -110,7 +116,8 @@ def even_frames(frames):
 
 def write_av_mp4(path, frames, audio, fps, sample_rate: int, metadata: dict | None = None,
                  crf: int = 18, preset: str = "veryfast", audio_bitrate: int | None = None,
-                 should_stop: Callable[[], None] | None = None, size: tuple[int, int] | None = None) -> str:
+                 should_stop: Callable[[], None] | None = None, size: tuple[int, int] | None = None,
+                 x264_params: str = REPEATABLE_X264_PARAMS) -> str:
     """Write an MP4 (H.264 yuv420p High profile + AAC-LC) atomically; returns the path.
 
     frames: uint8 [T, H, W, 3] or float in 0..1 (numpy or torch). H and W must be even
@@ -119,6 +126,8 @@ def write_av_mp4(path, frames, audio, fps, sample_rate: int, metadata: dict | No
     metadata: container tags; non-string values are JSON-encoded (as ComfyUI's SaveVideo).
     preset: libx264's; `veryfast` muxes a 4 s 256x256 clip ~35 % faster than `medium`
         at 0.4 dB lower PSNR and a smaller file on Foley-world content (BENCHMARKS.md).
+    x264_params: extra libx264 settings; the default makes the file a function of the
+        frames alone (see REPEATABLE_X264_PARAMS). "" gives libx264's own defaults.
     size: (width, height) to scale every frame to (bicubic, in libswscale) while encoding,
         so a long clip can stay at its small native size in memory.
     should_stop: called between frames; whatever it raises aborts the write, and neither a
@@ -160,7 +169,8 @@ def write_av_mp4(path, frames, audio, fps, sample_rate: int, metadata: dict | No
             container.metadata[str(key)] = value if isinstance(value, str) else json.dumps(value)
 
         vs = container.add_stream("libx264", rate=rate,
-                                  options={"crf": str(int(crf)), "preset": preset, "profile": "high"})
+                                  options={"crf": str(int(crf)), "preset": preset, "profile": "high",
+                                           **({"x264-params": x264_params} if x264_params else {})})
         vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
         vs.codec_context.time_base = 1 / rate
         if audio is not None:
