@@ -82,9 +82,13 @@ def _ms(v):
 
 def markdown(result: dict) -> str:
     cfg = result["config"]
-    mode = "rendered reference clips (detector calibration)" if cfg["reference"] else \
-        "`{checkpoint}`, {method} {steps} steps, guidance video {video_guidance:g} / audio {audio_guidance:g} / " \
-        "sync {sync_guidance:g}".format(checkpoint=cfg["checkpoint"], **cfg["sampling"])
+    if cfg["reference"]:
+        mode = "rendered reference clips (detector calibration)"
+    elif cfg.get("codec_round_trip"):
+        mode = f"rendered clips through the codecs of `{cfg['checkpoint']}` (no transformer)"
+    else:
+        mode = "`{checkpoint}`, {method} {steps} steps, guidance video {video_guidance:g} / audio {audio_guidance:g} / " \
+            "sync {sync_guidance:g}".format(checkpoint=cfg["checkpoint"], **cfg["sampling"])
     lines = [f"Evaluation on {mode}: {cfg['clips_per_family']} held-out scene(s) per family "
              f"(seeds {cfg['seed_start']}..), `{cfg['split']}` captions, {cfg['seconds']:g} s at "
              f"{cfg['fps']:g} fps.", "",

@@ -7,6 +7,8 @@ detectors and the per-family sync measurement.
         --clips-per-family 4 --split heldout --out results.json --markdown results.md
 
 --reference evaluates the rendered clips (no model): the detectors' calibration.
+--codec-round-trip evaluates the rendered clips after the checkpoint's codecs (encode, then
+decode, no transformer): the ceiling the codecs put on every metric.
 """
 from __future__ import annotations
 
@@ -54,18 +56,37 @@ def _settings_dict(s) -> dict:
             "long_clips": s.long_clips}
 
 
+def codec_round_trip(model, clip, cfg: AVConfig) -> ClipData:
+    """A rendered clip through the model's video and audio codecs (frames at the codec's size)."""
+    import torch
+
+    from ..config import STEMS
+    with torch.no_grad():
+        frames = torch.from_numpy(clip.frames).float().div(255)[None]
+        video = model.decode_video(model.encode_video(frames, cfg), cfg)[0].clamp(0, 1)
+        stems = torch.from_numpy(np.stack([clip.stems[k] for k in STEMS]))[None].float()
+        audio = model.decode_audio(model.encode_audio(stems, cfg), cfg)[0]
+    return ClipData(video.numpy(), {k: audio[i].numpy() for i, k in enumerate(STEMS)}, cfg.fps, cfg.sample_rate)
+
+
 def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", families=None,
         settings=None, reference: bool = False, seed_start: int = 0, seconds: float | None = None,
-        progress=None) -> dict:
-    """`settings`: a SamplingSettings (default: the shipped defaults)."""
+        progress=None, round_trip: bool = False) -> dict:
+    """`settings`: a SamplingSettings (default: the shipped defaults). `round_trip`: rendered
+    clips through the checkpoint's codecs instead of generated ones."""
     families = list(families or FAMILIES)
     unknown = sorted(set(families) - set(FAMILIES))
     if unknown:
         raise ValueError(f"unknown families {unknown}; known: {sorted(FAMILIES)}")
     if seed_start + clips_per_family > TRAIN_SEED_BASE:
         raise ValueError(f"seeds must stay below {TRAIN_SEED_BASE} (held out from training)")
-    gen = None
-    if not reference:
+    gen = model = None
+    if round_trip:
+        from ..av_model import TalkieModel
+        model = TalkieModel.load(checkpoint)
+        cfg = AVConfig(seconds=seconds or model.av.seconds, fps=model.av.fps, sample_rate=model.av.sample_rate,
+                       width=model.native_size[0], height=model.native_size[1])
+    elif not reference:
         from ..pipeline import Generator, SamplingSettings
         gen = Generator.from_checkpoint(checkpoint)
         settings = settings or SamplingSettings()
@@ -81,6 +102,8 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
             rec = {"seed": seed, "caption": clip.caption}
             if reference:
                 data = ClipData.from_world(clip, cfg)
+            elif round_trip:
+                data = codec_round_trip(model, clip, cfg)
             else:
                 t0 = time.perf_counter()
                 out = gen.generate(clip.caption, seconds=cfg.seconds, fps=cfg.fps, seed=seed, width=cfg.width,
@@ -93,8 +116,9 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
                 progress(rec)
     result = aggregate(records)
     result["config"] = {"checkpoint": checkpoint, "split": split, "clips_per_family": clips_per_family,
-                        "families": families, "reference": reference, "seed_start": seed_start,
-                        "sampling": None if reference else _settings_dict(settings), "seconds": cfg.seconds, "fps": cfg.fps,
+                        "families": families, "reference": reference, "codec_round_trip": round_trip,
+                        "seed_start": seed_start,
+                        "sampling": None if reference or round_trip else _settings_dict(settings), "seconds": cfg.seconds, "fps": cfg.fps,
                         "width": cfg.width, "height": cfg.height}
     result["clips"] = records
     return result
@@ -130,6 +154,8 @@ def main(argv=None) -> int:
     p.add_argument("--long-clips", choices=("windows", "one pass"), default=None,
                    help="how clips longer than the model's window are made (with --seconds)")
     p.add_argument("--reference", action="store_true", help="evaluate the rendered clips (detector calibration)")
+    p.add_argument("--codec-round-trip", action="store_true",
+                   help="evaluate the rendered clips after the checkpoint's codecs (no transformer)")
     p.add_argument("--seed-start", type=int, default=0, help="first held-out scene seed")
     p.add_argument("--seconds", type=float, default=None,
                    help="clip length (default: the checkpoint's; 4 s with --reference)")
@@ -140,6 +166,8 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if not a.reference and not a.checkpoint:
         p.error("--checkpoint is required unless --reference is given")
+    if a.reference and a.codec_round_trip:
+        p.error("--reference and --codec-round-trip exclude each other")
     import torch
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -152,7 +180,7 @@ def main(argv=None) -> int:
                   f"  F1 {s.get('f1', float('nan')):.2f}  {r['caption']!r}", flush=True)
 
     result = run(a.checkpoint, a.clips_per_family, a.split, a.families, _settings_from_args(a), a.reference,
-                 a.seed_start, a.seconds, progress)
+                 a.seed_start, a.seconds, progress, a.codec_round_trip)
     result["config"]["threads"] = torch.get_num_threads()
     result = _jsonable(result)
     with open(a.out, "w") as f:

@@ -2,8 +2,12 @@
 
     python -m talkie.models.training.train_codecs --which video --minutes 12 --out runs/codecs
     python -m talkie.models.training.train_codecs --which audio --minutes 20 --out runs/codecs
+    python -m talkie.models.training.train_codecs --which video --decoder-only --minutes 30 \
+        --init-from runs/codecs/video_codec.safetensors --out runs/codecs_ft
 
-Resumable (`--resume`), checkpoints every few minutes as safetensors with the config in
+`--decoder-only` keeps the encoder frozen, so latents stay bit-identical and a joint model
+trained on them keeps working with the better decoder (`models/training/swap_decoders.py`
+puts it into a Talkie checkpoint). Resumable (`--resume`), checkpoints every few minutes as safetensors with the config in
 the metadata. CPU by default; `--device cuda` uses a GPU unchanged."""
 from __future__ import annotations
 
@@ -22,6 +26,9 @@ from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..config import AVConfig
 from .data import ClipBuffer, ClipStream
 from .losses import envelope_loss, multires_stft_loss
+
+# The modules that define each codec's latent space (frozen by --decoder-only).
+ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
 
 
 def video_batch(buf: ClipBuffer, rng, batch: int, f: int, device):
@@ -62,7 +69,10 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--buffer", type=int, default=400)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT's checkpoint")
+    ap.add_argument("--init-from", default=None, help="start from this codec checkpoint (its step carries on)")
+    ap.add_argument("--decoder-only", action="store_true",
+                    help="train only the decoder (the encoder, hence every latent, stays as it is)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -81,12 +91,18 @@ def main(argv=None):
         model = AudioCodec(cfg)
         batch = args.batch or 12
     model.to(args.device)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step = 0
-    if args.resume and os.path.exists(path):
-        tensors, meta = load_checkpoint(path)
-        load_into(model, tensors, "", path)
+    start_from = path if args.resume and os.path.exists(path) else args.init_from
+    if start_from:
+        tensors, meta = load_checkpoint(start_from)
+        load_into(model, tensors, "", start_from)
         step = meta.get("step", 0)
+    if args.decoder_only:
+        if not start_from:
+            raise SystemExit("--decoder-only needs a trained codec (--init-from or --resume)")
+        for name in ENCODER_PARTS[args.which]:
+            getattr(model, name).requires_grad_(False)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=1e-4)
     stream = ClipStream(av, workers=args.workers, seed=args.seed + (0 if args.which == "video" else 1))
     buf = ClipBuffer(stream, args.buffer)
     log = open(os.path.join(args.out, f"{args.which}_log.jsonl"), "a")
@@ -103,13 +119,15 @@ def main(argv=None):
         buf.refresh(2)
         if args.which == "video":
             x, w = video_batch(buf, rng, batch, cfg.frames_per_latent, args.device)
-            z = model.encode(x)
+            with torch.set_grad_enabled(not args.decoder_only):
+                z = model.encode(x)
             z = z + 0.03 * torch.randn_like(z)  # a little latent noise keeps the decoder smooth
             y = model.decode(z)
             loss = (w * (y - x) ** 2).mean() + 0.1 * (w * (y - x).abs()).mean() + 1e-4 * z.pow(2).mean()
         else:
             x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device)
-            z = model.encode(x)
+            with torch.set_grad_enabled(not args.decoder_only):
+                z = model.encode(x)
             z = z + 0.02 * torch.randn_like(z)
             y = model.decode(z)
             loss = multires_stft_loss(y, x) + envelope_loss(y, x, cfg.sample_rate) + 1e-4 * z.pow(2).mean()

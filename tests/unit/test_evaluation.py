@@ -139,3 +139,29 @@ def test_cli_end_to_end_on_tiny_random_model(tmp_path):
     assert o["mean_generation_s"] > 0 and "sync" in o
     text = md.read_text()
     assert "| **all** | 8 |" in text and "ball.colour" in text
+
+
+def test_codec_round_trip_evaluates_rendered_clips_through_the_codecs(tmp_path):
+    """--codec-round-trip: rendered scenes, encoded and decoded by the checkpoint's codecs (no
+    transformer, no sampling): the ceiling the codecs put on each metric."""
+    import talkie.models
+    from talkie.models.av_model import TalkieModel
+    from talkie.models.evaluation.evaluate import codec_round_trip
+    from talkie.models.world import render_clip
+
+    torch.manual_seed(0)
+    model = TalkieModel.from_size_config(str(Path(talkie.models.__file__).parent / "configs" / "talkie-tiny.json"))
+    ckpt = tmp_path / "tiny.safetensors"
+    model.save(str(ckpt))
+    cfg = AVConfig(seconds=2.0)
+    clip = render_clip(3, cfg, family="ball", split="heldout")
+    data = codec_round_trip(TalkieModel.load(str(ckpt)), clip, cfg)
+    assert data.frames.shape == clip.frames.shape and set(data.stems) == set(clip.stems)
+    assert not np.allclose(data.frames, clip.frames / 255.0, atol=0.05)  # a random codec changes them
+    out, md = tmp_path / "rt.json", tmp_path / "rt.md"
+    assert main(["--checkpoint", str(ckpt), "--codec-round-trip", "--families", "ball", "face",
+                 "--clips-per-family", "1", "--out", str(out), "--markdown", str(md), "--quiet"]) == 0
+    res = json.loads(out.read_text())
+    assert res["config"]["codec_round_trip"] and res["config"]["sampling"] is None
+    assert len(res["clips"]) == 2 and all("generation_s" not in r for r in res["clips"])
+    assert "through the codecs of" in md.read_text()

@@ -39,3 +39,49 @@ def test_joint_training_runs_and_resumes(tmp_path):
     _run(common + ["--resume", "--hours", "0.002"], tmp_path)
     _, meta = load_checkpoint(str(out / "train_state.safetensors"))
     assert meta["step"] > first
+
+
+def test_decoder_only_finetune_keeps_latents_and_swaps_into_a_model(tmp_path):
+    """`--decoder-only` trains a codec's decoder alone (its encoder, hence every latent the
+    joint model was trained on, stays bit-identical); swap_decoders puts the decoders into a
+    Talkie checkpoint and refuses a codec with another encoder."""
+    import pytest
+    import torch
+
+    from talkie.models.checkpoint import CheckpointError, save_checkpoint
+    from talkie.models.training.swap_decoders import swap_decoder
+    from talkie.models.training.train_codecs import ENCODER_PARTS
+
+    model = TalkieModel.from_size_config(TINY)
+    model_path = tmp_path / "model.safetensors"
+    model.save(str(model_path), extra_meta={"step": 3})
+    tuned = {}
+    for which in ("video", "audio"):
+        codec = getattr(model, f"{which}_codec")
+        start = tmp_path / f"{which}_start.safetensors"
+        save_checkpoint(str(start), codec.state_dict(), {"kind": f"{which}_codec", "config": codec.cfg.to_dict(),
+                                                         "step": 7})
+        _run(["talkie.models.training.train_codecs", "--which", which, "--decoder-only", "--init-from", str(start),
+              "--minutes", "0.05", "--buffer", "4", "--batch", "4", "--out", str(tmp_path / "ft")], tmp_path)
+        before, _ = load_checkpoint(str(start))
+        after, meta = load_checkpoint(str(tmp_path / "ft" / f"{which}_codec.safetensors"))
+        assert meta["step"] > 7
+        encoder = [k for k in before if k.startswith(tuple(f"{p}." for p in ENCODER_PARTS[which]))]
+        assert encoder and all(torch.equal(before[k], after[k]) for k in encoder), which
+        assert any(not torch.equal(before[k], after[k]) for k in before if k not in encoder), which
+        tuned[which] = after
+
+    swapped = tmp_path / "swapped.safetensors"
+    _run(["talkie.models.training.swap_decoders", "--checkpoint", str(model_path),
+          "--video-codec", str(tmp_path / "ft" / "video_codec.safetensors"),
+          "--audio-codec", str(tmp_path / "ft" / "audio_codec.safetensors"), "--out", str(swapped)], tmp_path)
+    got = TalkieModel.load(str(swapped))
+    assert got.checkpoint_meta["step"] == 3 and got.checkpoint_meta["audio_decoder"]["codec_step"] > 7
+    for which in ("video", "audio"):
+        for k, v in getattr(got, f"{which}_codec").state_dict().items():
+            assert torch.equal(v, tuned[which][k].half().float()), (which, k)
+
+    foreign = dict(tuned["video"])
+    foreign["to_latent.weight"] = foreign["to_latent.weight"] + 0.5
+    with pytest.raises(CheckpointError, match="another video encoder"):
+        swap_decoder(TalkieModel.load(str(model_path)), "video", foreign, "foreign.safetensors")
