@@ -75,8 +75,8 @@ def main() -> int:
     print(f"checkpoint {args.checkpoint}, {args.clips} held-out ball clips")
     print(f"video latent change, frames of each pair swapped: {np.median(swap):.4f} (relative); "
           f"second frame replaced by the first: {np.median(dup):.4f}")
-    print(f"ball motion inside a pair (moving pairs, n={len(moved_gt)}): rendered {np.median(moved_gt):.2f} px, "
-          f"round trip {np.median(moved_rt):.2f} px")
+    print(f"ball motion inside a pair (moving pairs, n={len(moved_gt)}): rendered {np.nanmedian(moved_gt):.2f} px, "
+          f"round trip {np.nanmedian(moved_rt):.2f} px (pairs tracked: {np.isfinite(moved_rt).mean():.0%})")
     print(f"impact peaks on multiples of {comb:g} Hz (+-3 Hz): rendered {on_comb(peaks_gt, comb):.0%} of {len(peaks_gt)}, "
           f"round trip {on_comb(peaks_rt, comb):.0%} of {len(peaks_rt)}")
     return 0

@@ -71,6 +71,9 @@ def main(argv=None):
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--resume", action="store_true", help="continue from OUT's checkpoint")
     ap.add_argument("--init-from", default=None, help="start from this codec checkpoint (its step carries on)")
+    ap.add_argument("--pair-motion-weight", type=float, default=0.0,
+                    help="video: weight of a loss on the difference between the frames of one latent "
+                         "(against decoding every frame of a latent as the same image)")
     ap.add_argument("--decoder-only", action="store_true",
                     help="train only the decoder (the encoder, hence every latent, stays as it is)")
     ap.add_argument("--seed", type=int, default=0)
@@ -124,6 +127,11 @@ def main(argv=None):
             z = z + 0.03 * torch.randn_like(z)  # a little latent noise keeps the decoder smooth
             y = model.decode(z)
             loss = (w * (y - x) ** 2).mean() + 0.1 * (w * (y - x).abs()).mean() + 1e-4 * z.pow(2).mean()
+            if args.pair_motion_weight:
+                # what changes from one frame to the next inside a latent (where things move)
+                wd = torch.maximum(w[:, 1:], w[:, :-1])
+                motion = (y[:, 1:] - y[:, :-1]) - (x[:, 1:] - x[:, :-1])
+                loss = loss + args.pair_motion_weight * (wd * motion ** 2).mean()
         else:
             x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device)
             with torch.set_grad_enabled(not args.decoder_only):

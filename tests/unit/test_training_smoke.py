@@ -21,7 +21,7 @@ def _run(args, cwd):
 
 def test_codec_training_writes_a_checkpoint(tmp_path):
     _run(["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.05", "--buffer", "4",
-          "--batch", "4", "--out", str(tmp_path)], tmp_path)
+          "--batch", "4", "--pair-motion-weight", "5", "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
     assert (tmp_path / "video_log.jsonl").exists() or meta["step"] < 50
