@@ -18,10 +18,9 @@ import numpy as np
 import torch
 
 from talkie.models.av_model import TalkieModel
-from talkie.models.config import AVConfig
 from talkie.models.evaluation import ClipData
 from talkie.models.evaluation.audio_features import peak_frequency, segments_after
-from talkie.models.evaluation.evaluate import codec_round_trip
+from talkie.models.evaluation.evaluate import codec_round_trip, native_clip_config
 from talkie.models.metrics import centroid_track
 from talkie.models.world import render_clip
 
@@ -50,8 +49,7 @@ def main() -> int:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     model = TalkieModel.load(args.checkpoint)
-    cfg = AVConfig(seconds=model.av.seconds, fps=model.av.fps, sample_rate=model.av.sample_rate,
-                   width=model.native_size[0], height=model.native_size[1])
+    cfg = native_clip_config(model)
     comb = model.av.sample_rate / (2 * model.av.stft_hop)
     swap, dup, moved_gt, moved_rt, peaks_gt, peaks_rt = [], [], [], [], [], []
     for seed in range(args.clips):

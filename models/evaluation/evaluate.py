@@ -56,6 +56,13 @@ def _settings_dict(s) -> dict:
             "long_clips": s.long_clips}
 
 
+def native_clip_config(model, seconds: float | None = None) -> AVConfig:
+    """The model's own clip settings (its window by default) at the codec's native size."""
+    from dataclasses import replace
+    w, h = model.native_size
+    return replace(model.clip_config(seconds or model.av.seconds), width=w, height=h)
+
+
 def codec_round_trip(model, clip, cfg: AVConfig) -> ClipData:
     """A rendered clip through the model's video and audio codecs (frames at the codec's size)."""
     import torch
@@ -84,15 +91,12 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
     if round_trip:
         from ..av_model import TalkieModel
         model = TalkieModel.load(checkpoint)
-        cfg = AVConfig(seconds=seconds or model.av.seconds, fps=model.av.fps, sample_rate=model.av.sample_rate,
-                       width=model.native_size[0], height=model.native_size[1])
+        cfg = native_clip_config(model, seconds)
     elif not reference:
         from ..pipeline import Generator, SamplingSettings
         gen = Generator.from_checkpoint(checkpoint)
         settings = settings or SamplingSettings()
-        av = gen.model.av
-        cfg = AVConfig(seconds=seconds or av.seconds, fps=av.fps, sample_rate=av.sample_rate,
-                       width=gen.model.native_size[0], height=gen.model.native_size[1])
+        cfg = native_clip_config(gen.model, seconds)
     else:
         cfg = AVConfig(seconds=seconds or 4.0)
     records = []

@@ -7,8 +7,8 @@
 
 `--decoder-only` keeps the encoder frozen, so latents stay bit-identical and a joint model
 trained on them keeps working with the better decoder (`models/training/swap_decoders.py`
-puts it into a Talkie checkpoint). Resumable (`--resume`), checkpoints every few minutes as safetensors with the config in
-the metadata. CPU by default; `--device cuda` uses a GPU unchanged."""
+puts it into a Talkie checkpoint). Resumable (`--resume`), checkpoints every few minutes as
+safetensors with the config in the metadata. CPU by default; `--device cuda` uses a GPU unchanged."""
 from __future__ import annotations
 
 import argparse
