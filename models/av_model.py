@@ -120,7 +120,7 @@ class TalkieModel(nn.Module):
         av = AVConfig.from_dict(spec["av"])
         video = VideoCodecConfig(height=av.height, width=av.width, frames_per_latent=av.frames_per_latent)
         audio = AudioCodecConfig(sample_rate=av.sample_rate, n_fft=av.stft_window, hop=av.stft_hop,
-                                 hops_per_token=av.hops_per_token)
+                                 hops_per_token=av.hops_per_token, upsample="interpolate")
         joint = JointConfig(video_dim=video.latent_dim, audio_dim=audio.latent_dim * len(STEMS), **spec["joint"])
         return cls(av, video, audio, joint)
 

@@ -4,7 +4,13 @@ waveform itself (magnitude + phase heads and an inverse STFT, as in Vocos).
 Each stem (effects, ambience, voice, music) is encoded on its own with shared weights;
 the joint latent concatenates the stems' latents, so any stem can be decoded, muted or
 re-mixed without sampling again. A 4 ms hop keeps attacks sharp: a learned phase (rather
-than Griffin-Lim) is what lets onsets land within a few milliseconds."""
+than Griffin-Lim) is what lets onsets land within a few milliseconds.
+
+The decoder doubles its time resolution `log2(hops_per_token)` times. `upsample="interpolate"`
+(linear interpolation, then a convolution) is the default for new codecs; `"transpose"`
+(stride-2 transposed convolutions) is what the v1 codec used, and it leaves a comb at
+sample_rate / (2 * hop) on every sound: its kernel overlaps the even and odd output frames
+unevenly."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -23,6 +29,7 @@ class AudioCodecConfig:
     latent_dim: int = 8       # per stem
     width: int = 192
     decoder_blocks: int = 4
+    upsample: str = "transpose"  # old checkpoints have no such field; new codecs say "interpolate"
 
     def to_dict(self):
         return asdict(self)
@@ -38,6 +45,19 @@ class ResBlock1d(nn.Module):
 
     def forward(self, x):
         return x + self.pw2(F.gelu(self.pw1(self.norm(self.dw(x)))))
+
+
+UPSAMPLE_MODES = ("interpolate", "transpose")
+
+
+def upsample_twice(ch: int, mode: str) -> nn.Module:
+    """Double the time resolution of [N, ch, L]."""
+    if mode == "interpolate":
+        return nn.Sequential(nn.Upsample(scale_factor=2, mode="linear", align_corners=False),
+                             nn.Conv1d(ch, ch, 3, padding=1))
+    if mode == "transpose":
+        return nn.ConvTranspose1d(ch, ch, 4, stride=2, padding=1)
+    raise ValueError(f"unknown audio upsampling {mode!r}; expected one of {UPSAMPLE_MODES}")
 
 
 class AudioCodec(nn.Module):
@@ -56,7 +76,7 @@ class AudioCodec(nn.Module):
         self.enc = nn.Sequential(*downs)
         ups = [nn.Conv1d(cfg.latent_dim, w, 3, padding=1)]
         for _ in range(steps):
-            ups += [ResBlock1d(w), nn.ConvTranspose1d(w, w, 4, stride=2, padding=1)]
+            ups += [ResBlock1d(w), upsample_twice(w, cfg.upsample)]
         ups += [ResBlock1d(w, d) for d in [1, 2, 4, 1][: cfg.decoder_blocks]]
         self.dec = nn.Sequential(*ups, nn.GroupNorm(1, w))
         self.head = nn.Conv1d(w, bins * 3, 1)  # log-magnitude and a phase vector (x, y)

@@ -7,7 +7,8 @@
 The joint transformer works in the codecs' latent spaces, which their *encoders* define. A
 decoder trained on with its encoder frozen (`train_codecs --decoder-only`) reads the same
 latents, so it can replace the old decoder without retraining the transformer. A codec whose
-encoder differs from the checkpoint's (at the checkpoint's precision) is refused."""
+encoder differs from the checkpoint's (at the checkpoint's precision) is refused. A decoder
+built another way (an audio codec whose `upsample` differs) replaces the codec's config too."""
 from __future__ import annotations
 
 import argparse
@@ -19,13 +20,31 @@ from ..av_model import TalkieModel
 from ..checkpoint import CheckpointError, load_checkpoint
 from .train_codecs import ENCODER_PARTS
 
+# Config fields that shape only the decoder: a codec may differ from the model's in these.
+DECODER_FIELDS = {"video": (), "audio": ("upsample",)}
+
 
 def swap_decoder(model: TalkieModel, which: str, codec_tensors: dict[str, torch.Tensor], source: str,
-                 precision=torch.float16) -> int:
-    """Load the decoder part of `codec_tensors` into the model's `which` ("video"/"audio")
-    codec in place; returns the number of tensors replaced. Raises CheckpointError when the
-    encoders differ or the codec has another shape."""
+                 precision=torch.float16, config: dict | None = None) -> int:
+    """Load the decoder part of `codec_tensors` (a codec saved with `config`, by default the
+    model's own) into the model's `which` ("video"/"audio") codec; returns the number of
+    tensors replaced. Raises CheckpointError when the encoders differ or the codec has
+    another shape."""
     codec = getattr(model, f"{which}_codec")
+    if config is not None:
+        mine = codec.cfg.to_dict()
+        theirs = {**mine, **config}  # fields an older codec lacks keep their defaults
+        theirs = {k: type(mine[k])(v) if isinstance(mine[k], tuple) else v for k, v in theirs.items()}
+        changed = sorted(k for k in mine if theirs[k] != mine[k])
+        if any(k not in DECODER_FIELDS[which] for k in changed):
+            raise CheckpointError(f"{source!r} is a {which} codec of another shape ({', '.join(changed)} differ)")
+        if changed:  # a decoder built another way: a new codec, the encoder carried over
+            rebuilt = type(codec)(type(codec.cfg)(**theirs))
+            rebuilt.load_state_dict({k: v for k, v in codec.state_dict().items() if k in rebuilt.state_dict()},
+                                    strict=False)
+            rebuilt.train(codec.training).requires_grad_(any(p.requires_grad for p in codec.parameters()))
+            setattr(model, f"{which}_codec", rebuilt)
+            codec = rebuilt
     own = codec.state_dict()
     if set(codec_tensors) != set(own):
         raise CheckpointError(f"{source!r} is not a {which} codec of this model's shape")
@@ -57,7 +76,7 @@ def main(argv=None) -> int:
     for which, path in (("video", args.video_codec), ("audio", args.audio_codec)):
         if path:
             tensors, meta = load_checkpoint(path)
-            n = swap_decoder(model, which, tensors, path)
+            n = swap_decoder(model, which, tensors, path, config=meta.get("config"))
             keep[f"{which}_decoder"] = {"from": os.path.basename(path), "codec_step": meta.get("step")}
             print(f"{which} decoder replaced ({n} tensors) from {path}")
     model.save(args.out, extra_meta=keep)

@@ -4,10 +4,13 @@
     python -m talkie.models.training.train_codecs --which audio --minutes 20 --out runs/codecs
     python -m talkie.models.training.train_codecs --which video --decoder-only --minutes 30 \
         --init-from runs/codecs/video_codec.safetensors --out runs/codecs_ft
+    python -m talkie.models.training.train_codecs --which audio --decoder-only --minutes 40 \
+        --audio-upsample interpolate --init-from runs/codecs/audio_codec.safetensors --out runs/codecs_ft
 
 `--decoder-only` keeps the encoder frozen, so latents stay bit-identical and a joint model
 trained on them keeps working with the better decoder (`models/training/swap_decoders.py`
-puts it into a Talkie checkpoint). Resumable (`--resume`), checkpoints every few minutes as
+puts it into a Talkie checkpoint); with `--audio-upsample` other than the checkpoint's, the
+decoder's upsampling layers start fresh and everything else carries over. Resumable (`--resume`), checkpoints every few minutes as
 safetensors with the config in the metadata. CPU by default; `--device cuda` uses a GPU unchanged."""
 from __future__ import annotations
 
@@ -23,12 +26,26 @@ import torch.nn.functional as F
 
 from ..checkpoint import load_checkpoint, load_into, save_checkpoint
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
+from ..codecs.audio_codec import UPSAMPLE_MODES
 from ..config import AVConfig
 from .data import ClipBuffer, ClipStream
 from .losses import envelope_loss, multires_stft_loss
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
 ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
+
+
+def load_with_new_upsampling(model: AudioCodec, tensors: dict[str, torch.Tensor], source: str) -> int:
+    """Load an audio codec whose decoder upsampled another way: every tensor whose name and
+    shape match; only decoder tensors may be left fresh. Returns how many start fresh."""
+    own = model.state_dict()
+    shared = {k: v for k, v in tensors.items() if k in own and v.shape == own[k].shape}
+    fresh = sorted(set(own) - set(shared))
+    stray = [k for k in fresh if not k.startswith("dec.")]
+    if stray:
+        raise SystemExit(f"{source}: {stray[0]} does not fit this codec; only the decoder's upsampling may change")
+    model.load_state_dict({**own, **{k: v.float() for k, v in shared.items()}})
+    return len(fresh)
 
 
 def video_batch(buf: ClipBuffer, rng, batch: int, f: int, device):
@@ -76,6 +93,9 @@ def main(argv=None):
                          "(against decoding every frame of a latent as the same image)")
     ap.add_argument("--decoder-only", action="store_true",
                     help="train only the decoder (the encoder, hence every latent, stays as it is)")
+    ap.add_argument("--audio-upsample", choices=UPSAMPLE_MODES, default=None,
+                    help="audio decoder: how it doubles time resolution ('interpolate' for a new codec; with "
+                         "--init-from, the checkpoint's own unless given)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -88,18 +108,23 @@ def main(argv=None):
         cfg = VideoCodecConfig(height=av.height, width=av.width)
         model = VideoCodec(cfg)
         batch = args.batch or 48
-    else:
+    start_from = path if args.resume and os.path.exists(path) else args.init_from
+    tensors, meta = load_checkpoint(start_from) if start_from else ({}, {})
+    if args.which == "audio":
+        saved_upsample = meta.get("config", {}).get("upsample", "transpose") if start_from else "interpolate"
         cfg = AudioCodecConfig(sample_rate=av.sample_rate, n_fft=av.stft_window, hop=av.stft_hop,
-                               hops_per_token=av.hops_per_token)
+                               hops_per_token=av.hops_per_token, upsample=args.audio_upsample or saved_upsample)
         model = AudioCodec(cfg)
         batch = args.batch or 12
-    model.to(args.device)
     step = 0
-    start_from = path if args.resume and os.path.exists(path) else args.init_from
     if start_from:
-        tensors, meta = load_checkpoint(start_from)
-        load_into(model, tensors, "", start_from)
+        if args.which == "audio" and cfg.upsample != saved_upsample:
+            fresh = load_with_new_upsampling(model, tensors, start_from)
+            print(f"{start_from}: upsampling {saved_upsample} -> {cfg.upsample}, {fresh} decoder tensors start fresh")
+        else:
+            load_into(model, tensors, "", start_from)
         step = meta.get("step", 0)
+    model.to(args.device)
     if args.decoder_only:
         if not start_from:
             raise SystemExit("--decoder-only needs a trained codec (--init-from or --resume)")

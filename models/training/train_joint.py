@@ -5,7 +5,9 @@
 
 Resumable (`--resume`). Every few minutes it writes `train_state.safetensors` (weights,
 EMA, optimiser moments) and `talkie.safetensors` (the EMA model with codecs, ready to
-load in ComfyUI). torchrun-ready: under `torchrun --nproc_per_node N` each rank renders
+load in ComfyUI). `--transformer-from MODEL` starts the transformer from a trained model while
+the codecs come from `--codecs`: after a codec is retrained, the text, audio and attention
+weights need not be learned again, only the new latent space. torchrun-ready: under `torchrun --nproc_per_node N` each rank renders
 its own seeds and gradients are averaged with DDP (CUDA when available)."""
 from __future__ import annotations
 
@@ -130,6 +132,17 @@ def build_model(cfg_json, codec_dir):
     return model
 
 
+def load_transformer(model: TalkieModel, path: str) -> dict:
+    """Copy a trained Talkie model's joint transformer into `model` (same architecture
+    required; codecs and latent statistics stay `model`'s). Returns what to record of it."""
+    source = TalkieModel.load(path)
+    if source.joint.cfg != model.joint.cfg:
+        raise SystemExit(f"{path}: its transformer ({source.joint.cfg}) is not this config's ({model.joint.cfg})")
+    model.joint.load_state_dict(source.joint.state_dict())
+    meta = source.checkpoint_meta
+    return {"file": os.path.basename(path), "step": meta.get("step"), "trained_hours": meta.get("trained_hours")}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", required=True)
@@ -142,9 +155,14 @@ def main(argv=None):
     ap.add_argument("--init-from", default=None,
                     help="start from a shipped Talkie model (its codecs, latent statistics and EMA transformer), "
                          "e.g. checkpoints/talkie-s.safetensors, to keep training it without the optimiser state")
+    ap.add_argument("--transformer-from", default=None,
+                    help="start the joint transformer from this Talkie model's weights, with the codecs of --codecs "
+                         "and latent statistics computed afresh (a new run: its own warm-up and schedule)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-autocast", action="store_true")
     args = ap.parse_args(argv)
+    if args.init_from and args.transformer_from:
+        ap.error("--init-from keeps the model's own codecs; --transformer-from takes new ones: give one")
 
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     rank = 0
@@ -158,6 +176,7 @@ def main(argv=None):
     cfg_json = json.load(open(args.config))
     tc = cfg_json["train"]
     av = AVConfig.from_dict(cfg_json["av"])
+    lineage = {}  # where the transformer's weights came from, kept in every checkpoint's metadata
     if args.init_from:
         model = TalkieModel.load(args.init_from).train().requires_grad_(True).to(device)
         norm_from_checkpoint = True
@@ -167,6 +186,8 @@ def main(argv=None):
             codec_dir = args.out  # a run started with --init-from keeps its codecs next to its state
         model = build_model(cfg_json, codec_dir).to(device)
         norm_from_checkpoint = False
+        if args.transformer_from and not args.resume:
+            lineage = {"transformer_from": load_transformer(model, args.transformer_from)}
     model.video_codec.requires_grad_(False)
     model.audio_codec.requires_grad_(False)
     joint = model.joint
@@ -192,6 +213,7 @@ def main(argv=None):
                                 "exp_avg_sq": tensors[f"opt.{i}.v"].clone()}
         del opt_state
         step, trained_s, norm_ready = meta["step"], meta.get("trained_seconds", 0.0), True
+        lineage = {k: meta[k] for k in ("transformer_from",) if k in meta}
     first_step = 0 if args.resume else step
     net = torch.nn.parallel.DistributedDataParallel(joint) if distributed else joint
     codec_files = (os.path.join(codec_dir, "video_codec.safetensors"), os.path.join(codec_dir, "audio_codec.safetensors")) \
@@ -238,13 +260,13 @@ def main(argv=None):
             st = opt.state.get(p)
             if st:
                 tensors[f"opt.{i}.m"], tensors[f"opt.{i}.v"] = st["exp_avg"], st["exp_avg_sq"]
-        meta = {"step": step, "trained_seconds": trained_s, "config": cfg_json, "clips_seen": buf.seen}
+        meta = {"step": step, "trained_seconds": trained_s, "config": cfg_json, "clips_seen": buf.seen, **lineage}
         save_checkpoint(state_path, tensors, meta)
         live = {k: v.clone() for k, v in joint.state_dict().items()}
         joint.load_state_dict(ema)
         model.save(os.path.join(args.out, "talkie.safetensors"),
                    {"step": step, "trained_hours": round(trained_s / 3600, 3), "clips_seen": buf.seen,
-                    "recipe": f"python -m talkie.models.training.train_joint --config {args.config}"})
+                    "recipe": f"python -m talkie.models.training.train_joint --config {args.config}", **lineage})
         joint.load_state_dict(live)
 
     while time.time() - t0 < budget_s:

@@ -85,3 +85,77 @@ def test_decoder_only_finetune_keeps_latents_and_swaps_into_a_model(tmp_path):
     foreign["to_latent.weight"] = foreign["to_latent.weight"] + 0.5
     with pytest.raises(CheckpointError, match="another video encoder"):
         swap_decoder(TalkieModel.load(str(model_path)), "video", foreign, "foreign.safetensors")
+
+
+def test_audio_decoder_can_change_its_upsampling_and_swap_into_an_old_model(tmp_path):
+    """An old audio codec (stride-2 transposed convolutions, no `upsample` field in its
+    config) gets a decoder that interpolates instead: the encoder stays bit-identical, and
+    swap_decoders puts the new decoder, and its config, into a model of the old kind."""
+    import torch
+
+    from talkie.models.checkpoint import save_checkpoint
+
+    model = TalkieModel.from_size_config(TINY)
+    old_cfg = dict(model.audio_codec.cfg.to_dict(), upsample="transpose")
+    old = type(model.audio_codec)(type(model.audio_codec.cfg)(**old_cfg))
+    model.audio_codec = old
+    model_path = tmp_path / "old_model.safetensors"
+    model.save(str(model_path))
+    saved = {k: v for k, v in old_cfg.items() if k != "upsample"}  # as v1 checkpoints were written
+    start = tmp_path / "audio_start.safetensors"
+    save_checkpoint(str(start), old.state_dict(), {"kind": "audio_codec", "config": saved, "step": 5})
+    assert TalkieModel.load(str(model_path)).audio_codec.cfg.upsample == "transpose"
+
+    res = _run(["talkie.models.training.train_codecs", "--which", "audio", "--decoder-only", "--audio-upsample",
+                "interpolate", "--init-from", str(start), "--minutes", "0.05", "--buffer", "4", "--batch", "4",
+                "--out", str(tmp_path / "ft")], tmp_path)
+    assert "transpose -> interpolate" in res.stdout
+    new_path = tmp_path / "ft" / "audio_codec.safetensors"
+    after, meta = load_checkpoint(str(new_path))
+    assert meta["config"]["upsample"] == "interpolate"
+    before, _ = load_checkpoint(str(start))
+    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("enc."))
+
+    swapped = tmp_path / "swapped.safetensors"
+    _run(["talkie.models.training.swap_decoders", "--checkpoint", str(model_path), "--audio-codec", str(new_path),
+          "--out", str(swapped)], tmp_path)
+    got = TalkieModel.load(str(swapped))
+    assert got.audio_codec.cfg.upsample == "interpolate"
+    for k, v in got.audio_codec.state_dict().items():
+        assert torch.equal(v, after[k].half().float()), k
+    cfg = got.clip_config(1.0)
+    z = torch.randn(1, cfg.num_audio_tokens, got.joint.cfg.audio_dim)
+    assert got.decode_audio(z, cfg).shape == (1, 4, cfg.num_samples)
+
+
+def test_transformer_from_starts_a_run_on_new_codecs_from_a_trained_transformer(tmp_path):
+    """--transformer-from: codecs from --codecs, the transformer from another model, latent
+    statistics computed afresh; the source is recorded in the checkpoint."""
+    import torch
+
+    from talkie.models.checkpoint import save_checkpoint
+
+    codecs = tmp_path / "codecs"
+    fresh = TalkieModel.from_size_config(TINY)
+    for which in ("video", "audio"):
+        codec = getattr(fresh, f"{which}_codec")
+        save_checkpoint(str(codecs / f"{which}_codec.safetensors"), codec.state_dict(),
+                        {"kind": f"{which}_codec", "config": codec.cfg.to_dict(), "step": 1})
+    source = TalkieModel.from_size_config(TINY)
+    source_path = tmp_path / "trained.safetensors"
+    source.save(str(source_path), extra_meta={"step": 100000, "trained_hours": 1.5})
+    source = TalkieModel.load(str(source_path))
+    out = tmp_path / "joint"
+    _run(["talkie.models.training.train_joint", "--config", TINY, "--codecs", str(codecs), "--out", str(out),
+          "--threads", "1", "--transformer-from", str(source_path), "--hours", "0.003"], tmp_path)
+    got = TalkieModel.load(str(out / "talkie.safetensors"))
+    assert got.checkpoint_meta["transformer_from"] == {"file": "trained.safetensors", "step": 100000,
+                                                        "trained_hours": 1.5}
+    assert got.checkpoint_meta["step"] < 100000  # a new run, not a continuation of the source's count
+
+    def distance(a, b):
+        return sum((a[k].float() - b[k].float()).pow(2).sum().item() for k in a) ** 0.5
+
+    start, other = source.joint.state_dict(), fresh.joint.state_dict()
+    assert distance(got.joint.state_dict(), start) < 0.5 * distance(other, start)
+    assert not torch.equal(got.video_mean, torch.zeros_like(got.video_mean))  # statistics of the new latents
