@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from .checkpoint import CheckpointError, load_checkpoint, load_into, save_checkpoint
 from .codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
+from .codecs.audio_codec import NEW_CODEC_UPSAMPLE
 from .config import STEMS, AVConfig
 from .joint_model import JointConfig, JointModel
 
@@ -120,7 +121,7 @@ class TalkieModel(nn.Module):
         av = AVConfig.from_dict(spec["av"])
         video = VideoCodecConfig(height=av.height, width=av.width, frames_per_latent=av.frames_per_latent)
         audio = AudioCodecConfig(sample_rate=av.sample_rate, n_fft=av.stft_window, hop=av.stft_hop,
-                                 hops_per_token=av.hops_per_token, upsample="interpolate")
+                                 hops_per_token=av.hops_per_token, upsample=NEW_CODEC_UPSAMPLE)
         joint = JointConfig(video_dim=video.latent_dim, audio_dim=audio.latent_dim * len(STEMS), **spec["joint"])
         return cls(av, video, audio, joint)
 

@@ -29,7 +29,7 @@ class AudioCodecConfig:
     latent_dim: int = 8       # per stem
     width: int = 192
     decoder_blocks: int = 4
-    upsample: str = "transpose"  # old checkpoints have no such field; new codecs say "interpolate"
+    upsample: str = "transpose"  # old checkpoints have no such field; new codecs use NEW_CODEC_UPSAMPLE
 
     def to_dict(self):
         return asdict(self)
@@ -48,6 +48,7 @@ class ResBlock1d(nn.Module):
 
 
 UPSAMPLE_MODES = ("interpolate", "transpose")
+NEW_CODEC_UPSAMPLE = "interpolate"  # what a codec trained from scratch uses
 
 
 def upsample_twice(ch: int, mode: str) -> nn.Module:

@@ -18,7 +18,7 @@ import torch
 
 from ..av_model import TalkieModel
 from ..checkpoint import CheckpointError, load_checkpoint
-from .train_codecs import ENCODER_PARTS
+from .train_codecs import ENCODER_PARTS, load_with_new_upsampling
 
 # Config fields that shape only the decoder: a codec may differ from the model's in these.
 DECODER_FIELDS = {"video": (), "audio": ("upsample",)}
@@ -40,8 +40,7 @@ def swap_decoder(model: TalkieModel, which: str, codec_tensors: dict[str, torch.
             raise CheckpointError(f"{source!r} is a {which} codec of another shape ({', '.join(changed)} differ)")
         if changed:  # a decoder built another way: a new codec, the encoder carried over
             rebuilt = type(codec)(type(codec.cfg)(**theirs))
-            rebuilt.load_state_dict({k: v for k, v in codec.state_dict().items() if k in rebuilt.state_dict()},
-                                    strict=False)
+            load_with_new_upsampling(rebuilt, codec.state_dict(), source)
             rebuilt.train(codec.training).requires_grad_(any(p.requires_grad for p in codec.parameters()))
             setattr(model, f"{which}_codec", rebuilt)
             codec = rebuilt

@@ -24,9 +24,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..checkpoint import load_checkpoint, load_into, save_checkpoint
+from ..checkpoint import CheckpointError, load_checkpoint, load_into, save_checkpoint
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
-from ..codecs.audio_codec import UPSAMPLE_MODES
+from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, UPSAMPLE_MODES
 from ..config import AVConfig
 from .data import ClipBuffer, ClipStream
 from .losses import envelope_loss, multires_stft_loss
@@ -36,14 +36,15 @@ ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
 
 
 def load_with_new_upsampling(model: AudioCodec, tensors: dict[str, torch.Tensor], source: str) -> int:
-    """Load an audio codec whose decoder upsampled another way: every tensor whose name and
-    shape match; only decoder tensors may be left fresh. Returns how many start fresh."""
+    """Load the weights of an audio codec whose decoder upsampled another way: every tensor
+    whose name and shape match; only decoder tensors may be left fresh (CheckpointError
+    otherwise). Returns how many start fresh."""
     own = model.state_dict()
     shared = {k: v for k, v in tensors.items() if k in own and v.shape == own[k].shape}
     fresh = sorted(set(own) - set(shared))
     stray = [k for k in fresh if not k.startswith("dec.")]
     if stray:
-        raise SystemExit(f"{source}: {stray[0]} does not fit this codec; only the decoder's upsampling may change")
+        raise CheckpointError(f"{source}: {stray[0]} does not fit this codec; only the decoder's upsampling may change")
     model.load_state_dict({**own, **{k: v.float() for k, v in shared.items()}})
     return len(fresh)
 
@@ -111,7 +112,8 @@ def main(argv=None):
     start_from = path if args.resume and os.path.exists(path) else args.init_from
     tensors, meta = load_checkpoint(start_from) if start_from else ({}, {})
     if args.which == "audio":
-        saved_upsample = meta.get("config", {}).get("upsample", "transpose") if start_from else "interpolate"
+        saved_upsample = meta.get("config", {}).get("upsample", AudioCodecConfig.upsample) if start_from \
+            else NEW_CODEC_UPSAMPLE
         cfg = AudioCodecConfig(sample_rate=av.sample_rate, n_fft=av.stft_window, hop=av.stft_hop,
                                hops_per_token=av.hops_per_token, upsample=args.audio_upsample or saved_upsample)
         model = AudioCodec(cfg)
