@@ -413,7 +413,7 @@ def markdown(result: dict) -> str:
                   f"| ball: {bl['caption']} | sync over the whole length | \\|offset\\| "
                   f"{_f(bl['sync']['median_abs_offset_ms'])} ms, {_f(bl['sync']['share_in_window'], pct=True)} "
                   f"in window, F1 {_f(bl['sync']['f1'], '{:.2f}')} |",
-                  f"| ball | events per window (visual/audio/paired) | "
+                  "| ball | events per window (visual/audio/paired) | "
                   + ", ".join(f"{w['visual']}/{w['audio']}/{w['pairs']}" for w in bl["events_per_window"]) + " |"]
         for name, t in (("rain", r["timing"]), ("ball", bl["timing"])):
             lines.append(f"| {name} | compute s per generated s: first window "

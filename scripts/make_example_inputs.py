@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 from PIL import Image
 
 from talkie.models.config import AVConfig

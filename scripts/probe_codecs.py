@@ -9,6 +9,10 @@ video: one latent holds a pair of frames. If the encoder keeps their order, swap
 audio: the strongest spectral peak just after each impact onset (the detector that reads a
     ball's material). Reported: the share of impacts whose peak lies within 3 Hz of a
     multiple of sr / (2 hops) (125 Hz at 16 kHz with 4 ms hops), rendered vs round trip.
+colour: for one-ball clips, the ball's median colour (the colour detector's reading, per
+    palette entry) rendered vs round trip, and the share of clips whose round-trip colour the
+    detector still names right. A codec that paints small objects in an average hue caps the
+    generated clips' colour adherence whatever the transformer learns.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import torch
 from talkie.models.av_model import TalkieModel
 from talkie.models.evaluation import ClipData
 from talkie.models.evaluation.audio_features import peak_frequency, segments_after
+from talkie.models.evaluation.detectors import ball_colours, is_ball_like
 from talkie.models.evaluation.evaluate import codec_round_trip, native_clip_config
 from talkie.models.metrics import centroid_track
 from talkie.models.world import render_clip
@@ -34,6 +39,12 @@ def impact_peaks(data: ClipData) -> list[float]:
     x = data.audio("effects")
     return [f for f in (peak_frequency(s, data.sr, fmin=50.0) for s in segments_after(x, data.sr, data.onsets("effects")))
             if f is not None]
+
+
+def ball_rgb(data: ClipData) -> np.ndarray | None:
+    """Median colour (0..255) of the ball-like blobs of a clip, as the colour detector sees them."""
+    cs = [b.colour for row in data.blobs for b in row if is_ball_like(b, data.scale)]
+    return np.median(cs, axis=0) * 255 if cs else None
 
 
 def on_comb(freqs, base: float, tol: float = 3.0) -> float:
@@ -52,6 +63,7 @@ def main() -> int:
     cfg = native_clip_config(model)
     comb = model.av.sample_rate / (2 * model.av.stft_hop)
     swap, dup, moved_gt, moved_rt, peaks_gt, peaks_rt = [], [], [], [], [], []
+    colours: dict[str, list] = {}  # palette name -> [(rendered rgb, round-trip rgb, round-trip name)]
     for seed in range(args.clips):
         clip = render_clip(seed, cfg, family="ball", split="heldout")
         frames = torch.from_numpy(clip.frames).float().div(255)[None]
@@ -70,6 +82,8 @@ def main() -> int:
         moved_rt += list(m_rt[moving])
         peaks_gt += impact_peaks(gt)
         peaks_rt += impact_peaks(rt)
+        if clip.scene["count"] == 1:
+            colours.setdefault(clip.scene["colour"], []).append((ball_rgb(gt), ball_rgb(rt), ball_colours(rt, 1)))
     print(f"checkpoint {args.checkpoint}, {args.clips} held-out ball clips")
     print(f"video latent change, frames of each pair swapped: {np.median(swap):.4f} (relative); "
           f"second frame replaced by the first: {np.median(dup):.4f}")
@@ -77,6 +91,13 @@ def main() -> int:
           f"round trip {np.nanmedian(moved_rt):.2f} px (pairs tracked: {np.isfinite(moved_rt).mean():.0%})")
     print(f"impact peaks on multiples of {comb:g} Hz (+-3 Hz): rendered {on_comb(peaks_gt, comb):.0%} of {len(peaks_gt)}, "
           f"round trip {on_comb(peaks_rt, comb):.0%} of {len(peaks_rt)}")
+    named = [name == got for name, rows in colours.items() for _, _, got in rows]
+    print(f"one-ball clips whose round-trip colour is named right: {np.mean(named):.0%} of {len(named)}")
+    for name, rows in sorted(colours.items()):
+        mean = [np.round(np.mean([r[i] for r in rows if r[i] is not None], axis=0)).astype(int).tolist()
+                if any(r[i] is not None for r in rows) else None for i in (0, 1)]
+        print(f"  {name:7s} n={len(rows):2d} rendered rgb {mean[0]}, round trip {mean[1]}, "
+              f"named {sorted(str(r[2]) for r in rows)}")
     return 0
 
 

@@ -1,5 +1,9 @@
-"""Audio reconstruction losses: spectra at several resolutions, plus a 1 ms energy
-envelope term that punishes pre-echo, the thing that moves onsets early."""
+"""Codec reconstruction losses beyond plain pixel error.
+
+Audio: spectra at several resolutions, a 1 ms energy envelope term that punishes pre-echo
+(the thing that moves onsets early), and a comb term against a component locked to the
+decoder's hop grid. Video: a chroma term on foreground pixels, so small objects keep their
+colour."""
 from __future__ import annotations
 
 import torch
@@ -34,3 +38,34 @@ def log_envelope(x: torch.Tensor, sr: int, win_s: float = 0.002, hop_s: float = 
 
 def envelope_loss(y: torch.Tensor, x: torch.Tensor, sr: int) -> torch.Tensor:
     return 0.1 * (log_envelope(y, sr) - log_envelope(x, sr)).abs().mean()
+
+
+def hop_comb_loss(y: torch.Tensor, x: torch.Tensor, period: int, periods_per_window: int = 8) -> torch.Tensor:
+    """Error of the part of the signal that repeats every `period` samples, relative to the
+    target's energy.
+
+    A decoder that works hop by hop can learn a pattern that alternates between hops: a comb
+    at sr / period and its harmonics (125 Hz at 16 kHz with 64-sample hops, two hops a
+    period). Log spectra barely see it next to a loud sound, yet it is the strongest peak in
+    a short window after an impact, where pitch and material are read. Averaging each window
+    of `periods_per_window` periods keeps exactly that comb (natural sound is not locked to
+    the hop grid), so matching the averages removes the comb the target lacks. Scaled so that
+    an added, exactly locked component of 5 % of the target's norm costs 0.05."""
+    n = y.shape[-1] // (period * periods_per_window) * period * periods_per_window
+
+    def locked(s):
+        return s[..., :n].reshape(*s.shape[:-1], -1, periods_per_window, period).mean(-2)
+    # a window's average keeps 1/periods_per_window of the samples: sqrt restores the norm
+    err = torch.linalg.norm(locked(y) - locked(x)) * periods_per_window ** 0.5
+    return err / (torch.linalg.norm(x[..., :n]) + 1e-4)
+
+
+def colour_loss(y: torch.Tensor, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Squared chroma error on foreground pixels (`w` > 1 there, see `video_batch`).
+
+    A ball is a few dozen of 4096 pixels: plain MSE lets the codec paint every small object in
+    one average hue (red and yellow came back orange). Chroma is each pixel minus its grey
+    level, so this term sees hue and saturation only, where objects are."""
+    fg = (w > 1).float()
+    err = (y - y.mean(-1, keepdim=True)) - (x - x.mean(-1, keepdim=True))
+    return (fg * err ** 2).sum() / fg.sum().clamp_min(1.0)

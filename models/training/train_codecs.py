@@ -22,14 +22,13 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..checkpoint import CheckpointError, load_checkpoint, load_into, save_checkpoint
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, UPSAMPLE_MODES
 from ..config import AVConfig
 from .data import ClipBuffer, ClipStream
-from .losses import envelope_loss, multires_stft_loss
+from .losses import colour_loss, envelope_loss, hop_comb_loss, multires_stft_loss
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
 ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
@@ -92,6 +91,12 @@ def main(argv=None):
     ap.add_argument("--pair-motion-weight", type=float, default=0.0,
                     help="video: weight of a loss on the difference between the frames of one latent "
                          "(against decoding every frame of a latent as the same image)")
+    ap.add_argument("--colour-weight", type=float, default=0.0,
+                    help="video: weight of a loss on the chroma (colour minus its grey level) of foreground "
+                         "pixels, so small objects keep their hue instead of drifting to the average colour")
+    ap.add_argument("--comb-weight", type=float, default=0.0,
+                    help="audio: weight of a loss on the part of the waveform locked to two hops "
+                         "(the decoder's frame-rate comb, 125 Hz at 16 kHz; see losses.hop_comb_loss)")
     ap.add_argument("--decoder-only", action="store_true",
                     help="train only the decoder (the encoder, hence every latent, stays as it is)")
     ap.add_argument("--audio-upsample", choices=UPSAMPLE_MODES, default=None,
@@ -159,6 +164,8 @@ def main(argv=None):
                 wd = torch.maximum(w[:, 1:], w[:, :-1])
                 motion = (y[:, 1:] - y[:, :-1]) - (x[:, 1:] - x[:, :-1])
                 loss = loss + args.pair_motion_weight * (wd * motion ** 2).mean()
+            if args.colour_weight:
+                loss = loss + args.colour_weight * colour_loss(y, x, w)
         else:
             x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device)
             with torch.set_grad_enabled(not args.decoder_only):
@@ -166,6 +173,8 @@ def main(argv=None):
             z = z + 0.02 * torch.randn_like(z)
             y = model.decode(z)
             loss = multires_stft_loss(y, x) + envelope_loss(y, x, cfg.sample_rate) + 1e-4 * z.pow(2).mean()
+            if args.comb_weight:
+                loss = loss + args.comb_weight * hop_comb_loss(y, x, 2 * cfg.hop)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

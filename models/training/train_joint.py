@@ -206,12 +206,10 @@ def main(argv=None):
         ema = {k[4:]: v.float() for k, v in tensors.items() if k.startswith("ema.")}
         for k in ("video_mean", "video_std", "audio_mean", "audio_std"):
             getattr(model, k).copy_(tensors["norm." + k])
-        opt_state = opt.state_dict()
         for i, p in enumerate(joint.parameters()):
             if f"opt.{i}.m" in tensors:
                 opt.state[p] = {"step": torch.tensor(float(meta["step"])), "exp_avg": tensors[f"opt.{i}.m"].clone(),
                                 "exp_avg_sq": tensors[f"opt.{i}.v"].clone()}
-        del opt_state
         step, trained_s, norm_ready = meta["step"], meta.get("trained_seconds", 0.0), True
         lineage = {k: meta[k] for k in ("transformer_from",) if k in meta}
     first_step = 0 if args.resume else step

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 W = {  # attribute value -> (train synonyms, heldout synonyms)
     "red": (["red", "crimson"], ["scarlet", "cherry-red"]),
     "green": (["green", "emerald"], ["lime-green", "grass-green"]),

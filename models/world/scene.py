@@ -1,7 +1,7 @@
 """The data a rendered Foley-world clip carries: pictures, stems, ground-truth events."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import glob
 import json
-import math
 import os
 from fractions import Fraction
 

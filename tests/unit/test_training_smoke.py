@@ -21,10 +21,47 @@ def _run(args, cwd):
 
 def test_codec_training_writes_a_checkpoint(tmp_path):
     _run(["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.05", "--buffer", "4",
-          "--batch", "4", "--pair-motion-weight", "5", "--out", str(tmp_path)], tmp_path)
+          "--batch", "4", "--pair-motion-weight", "5", "--colour-weight", "2", "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
     assert (tmp_path / "video_log.jsonl").exists() or meta["step"] < 50
+
+
+def test_colour_loss_sees_hue_on_objects_and_ignores_grey_level_and_background():
+    import torch
+
+    from talkie.models.training.losses import colour_loss
+    x = torch.full((1, 2, 8, 8, 3), 0.1)
+    x[:, :, 2:5, 2:5] = torch.tensor([0.86, 0.18, 0.16])          # a red object on a dark background
+    w = torch.ones(1, 2, 8, 8, 1)
+    w[:, :, 2:5, 2:5] = 10.0                                      # foreground weights as video_batch makes them
+    orange = x.clone()
+    orange[:, :, 2:5, 2:5] = torch.tensor([0.96, 0.53, 0.12])
+    brighter = x + 0.1                                            # same hue everywhere, one grey level up
+    greener_sky = x.clone()
+    greener_sky[:, :, 6:, :] = torch.tensor([0.1, 0.5, 0.1])      # a hue change off the object
+    assert colour_loss(x, x, w) == 0
+    assert colour_loss(orange, x, w) > 0.01
+    assert colour_loss(brighter, x, w) < 1e-10
+    assert colour_loss(greener_sky, x, w) == 0
+
+
+def test_hop_comb_loss_sees_a_pattern_locked_to_two_hops_and_not_other_tones():
+    import torch
+
+    from talkie.models.training.losses import hop_comb_loss
+    sr, period = 16000, 128
+    g = torch.Generator().manual_seed(0)
+    x = 0.3 * torch.randn(2, sr, generator=g)
+    t = torch.arange(sr) / sr
+    locked = torch.randn(period, generator=g).repeat(sr // period + 1)[:sr]   # 125 Hz and its harmonics
+    unlocked = torch.sin(2 * torch.pi * 190.0 * t)                           # between two teeth of the comb
+    gain = 0.05 * x.norm() / locked.expand_as(x).norm()
+    assert hop_comb_loss(x, x, period) == 0
+    with_comb = hop_comb_loss(x + gain * locked, x, period)
+    with_tone = hop_comb_loss(x + gain * unlocked * locked.norm() / unlocked.norm(), x, period)
+    assert with_comb > 0.04                    # nearly all of the added 5 % shows up
+    assert with_tone < 0.25 * with_comb
 
 
 def test_joint_training_runs_and_resumes(tmp_path):
@@ -107,7 +144,7 @@ def test_audio_decoder_can_change_its_upsampling_and_swap_into_an_old_model(tmp_
     assert TalkieModel.load(str(model_path)).audio_codec.cfg.upsample == "transpose"
 
     res = _run(["talkie.models.training.train_codecs", "--which", "audio", "--decoder-only", "--audio-upsample",
-                "interpolate", "--init-from", str(start), "--minutes", "0.05", "--buffer", "4", "--batch", "4",
+                "interpolate", "--init-from", str(start), "--minutes", "0.05", "--buffer", "4", "--batch", "4", "--comb-weight", "2",
                 "--out", str(tmp_path / "ft")], tmp_path)
     assert "transpose -> interpolate" in res.stdout
     new_path = tmp_path / "ft" / "audio_codec.safetensors"
