@@ -24,7 +24,7 @@ import torch
 from talkie.models.av_model import TalkieModel
 from talkie.models.evaluation import ClipData
 from talkie.models.evaluation.audio_features import peak_frequency, segments_after
-from talkie.models.evaluation.detectors import ball_colours, is_ball_like
+from talkie.models.evaluation.detectors import ball_blobs, ball_colours
 from talkie.models.evaluation.evaluate import codec_round_trip, native_clip_config
 from talkie.models.metrics import centroid_track
 from talkie.models.world import render_clip
@@ -43,7 +43,7 @@ def impact_peaks(data: ClipData) -> list[float]:
 
 def ball_rgb(data: ClipData) -> np.ndarray | None:
     """Median colour (0..255) of the ball-like blobs of a clip, as the colour detector sees them."""
-    cs = [b.colour for row in data.blobs for b in row if is_ball_like(b, data.scale)]
+    cs = [b.colour for b in ball_blobs(data)]
     return np.median(cs, axis=0) * 255 if cs else None
 
 

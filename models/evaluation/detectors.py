@@ -73,6 +73,11 @@ def is_ball_like(b: Blob, scale: float) -> bool:
     return area_ok and b.fill >= 0.55 and aspect <= 1.5
 
 
+def ball_blobs(c: ClipData) -> list[Blob]:
+    """Every ball-like blob of the clip, all frames together."""
+    return [b for row in c.blobs for b in row if is_ball_like(b, c.scale)]
+
+
 def coherent_frames(c: ClipData, count: int = 1) -> np.ndarray:
     """Per frame: exactly `count` ball-like blobs and no other blob of ball size (bool [T])."""
     out = np.zeros(c.T, bool)
@@ -94,7 +99,7 @@ def ball_count(c: ClipData) -> int | None:
 
 
 def ball_size(c: ClipData) -> str | None:
-    r = [np.sqrt(b.area / np.pi) for row in c.blobs for b in row if is_ball_like(b, c.scale)]
+    r = [np.sqrt(b.area / np.pi) for b in ball_blobs(c)]
     return None if not r else ("large" if np.median(r) / c.scale > 6.25 else "small")
 
 
@@ -103,8 +108,7 @@ def ball_colours(c: ClipData, count: int | None = None) -> str | None:
     joined by '+', e.g. 'blue+red'."""
     count = count or ball_count(c) or 1
     bg = c.frames[:, : max(1, c.H // 5)].reshape(c.T, -1, 3).mean(axis=1)
-    votes = Counter(_match_palette(b.colour, bg[b.frame], COLOURS, (1.0, 0.85, 0.7))
-                    for row in c.blobs for b in row if is_ball_like(b, c.scale))
+    votes = Counter(_match_palette(b.colour, bg[b.frame], COLOURS, (1.0, 0.85, 0.7)) for b in ball_blobs(c))
     if not votes:
         return None
     return "+".join(sorted(name for name, _ in votes.most_common(count)))
