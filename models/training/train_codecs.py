@@ -28,7 +28,7 @@ from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, UPSAMPLE_MODES
 from ..config import AVConfig
 from .data import ClipBuffer, ClipStream
-from .losses import colour_loss, envelope_loss, hop_comb_loss, multires_stft_loss
+from .losses import colour_loss, envelope_loss, hop_comb_loss, multires_stft_loss, pitch_loss
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
 ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
@@ -94,9 +94,15 @@ def main(argv=None):
     ap.add_argument("--colour-weight", type=float, default=0.0,
                     help="video: weight of a loss on the chroma (colour minus its grey level) of foreground "
                          "pixels, so small objects keep their hue instead of drifting to the average colour")
+    ap.add_argument("--colour-background-weight", type=float, default=0.0,
+                    help="video: the chroma term's weight on background pixels relative to the foreground's 1 "
+                         "(keeps the static scene's hue; needs --colour-weight)")
     ap.add_argument("--comb-weight", type=float, default=0.0,
                     help="audio: weight of a loss on the part of the waveform locked to two hops "
                          "(the decoder's frame-rate comb, 125 Hz at 16 kHz; see losses.hop_comb_loss)")
+    ap.add_argument("--pitch-weight", type=float, default=0.0,
+                    help="audio: weight of a spectral loss at 2048/4096-sample windows, so held notes keep "
+                         "their pitch between the STFT's bins (see losses.pitch_loss)")
     ap.add_argument("--decoder-only", action="store_true",
                     help="train only the decoder (the encoder, hence every latent, stays as it is)")
     ap.add_argument("--audio-upsample", choices=UPSAMPLE_MODES, default=None,
@@ -165,7 +171,7 @@ def main(argv=None):
                 motion = (y[:, 1:] - y[:, :-1]) - (x[:, 1:] - x[:, :-1])
                 loss = loss + args.pair_motion_weight * (wd * motion ** 2).mean()
             if args.colour_weight:
-                loss = loss + args.colour_weight * colour_loss(y, x, w)
+                loss = loss + args.colour_weight * colour_loss(y, x, w, args.colour_background_weight)
         else:
             x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device)
             with torch.set_grad_enabled(not args.decoder_only):
@@ -175,6 +181,8 @@ def main(argv=None):
             loss = multires_stft_loss(y, x) + envelope_loss(y, x, cfg.sample_rate) + 1e-4 * z.pow(2).mean()
             if args.comb_weight:
                 loss = loss + args.comb_weight * hop_comb_loss(y, x, 2 * cfg.hop)
+            if args.pitch_weight:
+                loss = loss + args.pitch_weight * pitch_loss(y, x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -29,6 +29,7 @@ from ..joint_model import JointConfig
 from ..text_encoder import TextEmbedding
 from .data import ClipStream
 from .latent_source import TEXT_TOKENS, LatentEncoder
+from .text_augment import TextAugment
 
 
 class LatentBuffer:
@@ -49,19 +50,23 @@ class LatentBuffer:
         return len(self.items)
 
 
-def text_batch(pairs, device):
+def text_batch(pairs, device, augment: TextAugment | None = None, unconditional=None, rng=None):
+    """Stack padded caption embeddings; `augment` perturbs all but the `unconditional` ones."""
     tok = torch.from_numpy(np.stack([p[0] for p in pairs])).float()
     n = torch.tensor([p[1] for p in pairs])
     mask = torch.arange(TEXT_TOKENS)[None] < n[:, None]
     pooled = torch.from_numpy(np.stack([p[2] for p in pairs])).float()
-    return TextEmbedding(tok, mask, pooled).to(device)
+    text = TextEmbedding(tok, mask, pooled)
+    if augment is not None:
+        text = augment(text, unconditional, rng)
+    return text.to(device)
 
 
 def logit_normal(n, rng):
     return 1 / (1 + np.exp(-rng.standard_normal(n)))
 
 
-def make_batch(buf, rng, batch, av, empty, device):
+def make_batch(buf, rng, batch, av, empty, device, augment: TextAugment | None = None):
     """A batch with the training task mix: joint generation, and conditional tasks where
     tokens are held clean (video->audio, audio->video, first frame given, extension)."""
     items = [buf.items[i] for i in rng.integers(0, len(buf), batch)]
@@ -91,7 +96,7 @@ def make_batch(buf, rng, batch, av, empty, device):
     acaps = [empty if drop[b] else (items[b]["acap"] if use_acap[b] else items[b]["cap"]) for b in range(B)]
     return (zv.to(device), za.to(device), torch.from_numpy(tv).float().to(device), torch.from_numpy(ta).float().to(device),
             torch.from_numpy(keep_v).to(device), torch.from_numpy(keep_a).to(device), cross.to(device),
-            text_batch(caps, device), text_batch(acaps, device))
+            text_batch(caps, device, augment, drop, rng), text_batch(acaps, device, augment, drop, rng))
 
 
 def flow_loss(model, norm, batch, av, device, autocast):
@@ -176,6 +181,7 @@ def main(argv=None):
     cfg_json = json.load(open(args.config))
     tc = cfg_json["train"]
     av = AVConfig.from_dict(cfg_json["av"])
+    augment = TextAugment.from_dict(tc.get("text_augment"))
     lineage = {}  # where the transformer's weights came from, kept in every checkpoint's metadata
     if args.init_from:
         model = TalkieModel.load(args.init_from).train().requires_grad_(True).to(device)
@@ -276,7 +282,7 @@ def main(argv=None):
         for g in opt.param_groups:
             g["lr"] = lr
         ts = time.time()
-        batch = make_batch(buf, rng, tc["batch"], av, empty, device)
+        batch = make_batch(buf, rng, tc["batch"], av, empty, device, augment)
         lv, la = flow_loss(net, norm, batch, av, device, not args.no_autocast)
         loss = lv + la
         opt.zero_grad(set_to_none=True)

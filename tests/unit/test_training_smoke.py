@@ -21,13 +21,14 @@ def _run(args, cwd):
 
 def test_codec_training_writes_a_checkpoint(tmp_path):
     _run(["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.05", "--buffer", "4",
-          "--batch", "4", "--pair-motion-weight", "5", "--colour-weight", "2", "--out", str(tmp_path)], tmp_path)
+          "--batch", "4", "--pair-motion-weight", "5", "--colour-weight", "2", "--colour-background-weight", "0.5",
+          "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
     assert (tmp_path / "video_log.jsonl").exists() or meta["step"] < 50
 
 
-def test_colour_loss_sees_hue_on_objects_and_ignores_grey_level_and_background():
+def test_colour_loss_sees_hue_on_objects_ignores_grey_level_and_weighs_background_as_asked():
     import torch
 
     from talkie.models.training.losses import colour_loss
@@ -44,6 +45,8 @@ def test_colour_loss_sees_hue_on_objects_and_ignores_grey_level_and_background()
     assert colour_loss(orange, x, w) > 0.01
     assert colour_loss(brighter, x, w) < 1e-10
     assert colour_loss(greener_sky, x, w) == 0
+    assert colour_loss(greener_sky, x, w, background=0.5) > 0.01  # held when the background counts too
+    assert colour_loss(brighter, x, w, background=0.5) < 1e-10
 
 
 def test_hop_comb_loss_sees_a_pattern_locked_to_two_hops_and_not_other_tones():
@@ -62,6 +65,19 @@ def test_hop_comb_loss_sees_a_pattern_locked_to_two_hops_and_not_other_tones():
     with_tone = hop_comb_loss(x + gain * unlocked * locked.norm() / unlocked.norm(), x, period)
     assert with_comb > 0.04                    # nearly all of the added 5 % shows up
     assert with_tone < 0.25 * with_comb
+
+
+def test_pitch_loss_hears_a_note_five_hertz_off():
+    import torch
+
+    from talkie.models.training.losses import multires_stft_loss, pitch_loss
+    t = torch.arange(16000) / 16000
+    c4 = torch.sin(2 * torch.pi * 262 * t)[None]
+    detuned = torch.sin(2 * torch.pi * 267 * t)[None]          # where the old decoder put C4
+    shifted = torch.sin(2 * torch.pi * 262 * t + 1.0)[None]    # same note, another phase
+    assert pitch_loss(c4, c4) == 0
+    assert pitch_loss(detuned, c4) > 2 * pitch_loss(shifted, c4)
+    assert pitch_loss(detuned, c4) > 2 * multires_stft_loss(detuned, c4, sizes=(128, 256))
 
 
 def test_joint_training_runs_and_resumes(tmp_path):
@@ -145,7 +161,7 @@ def test_audio_decoder_can_change_its_upsampling_and_swap_into_an_old_model(tmp_
 
     res = _run(["talkie.models.training.train_codecs", "--which", "audio", "--decoder-only", "--audio-upsample",
                 "interpolate", "--init-from", str(start), "--minutes", "0.05", "--buffer", "4", "--batch", "4", "--comb-weight", "2",
-                "--out", str(tmp_path / "ft")], tmp_path)
+                "--pitch-weight", "1", "--out", str(tmp_path / "ft")], tmp_path)
     assert "transpose -> interpolate" in res.stdout
     new_path = tmp_path / "ft" / "audio_codec.safetensors"
     after, meta = load_checkpoint(str(new_path))
