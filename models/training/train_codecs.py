@@ -23,6 +23,7 @@ import time
 import numpy as np
 import torch
 
+from ..av_model import FORMAT
 from ..checkpoint import CheckpointError, load_checkpoint, load_into, save_checkpoint
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, UPSAMPLE_MODES
@@ -46,6 +47,19 @@ def load_with_new_upsampling(model: AudioCodec, tensors: dict[str, torch.Tensor]
         raise CheckpointError(f"{source}: {stray[0]} does not fit this codec; only the decoder's upsampling may change")
     model.load_state_dict({**own, **{k: v.float() for k, v in shared.items()}})
     return len(fresh)
+
+
+def load_codec_checkpoint(path: str, which: str) -> tuple[dict[str, torch.Tensor], dict]:
+    """A codec checkpoint, or the `which` codec inside a Talkie model (so the shipped model's
+    decoder can be trained on directly). Weights come back as float32."""
+    tensors, meta = load_checkpoint(path)
+    if meta.get("format") == FORMAT:
+        prefix = f"{which}_codec."
+        tensors = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        meta = {"kind": f"{which}_codec", "config": meta[f"{which}_codec"], "step": 0, "from_model": os.path.basename(path)}
+    elif meta.get("kind", f"{which}_codec") != f"{which}_codec":
+        raise CheckpointError(f"{path} holds a {meta['kind']!r}, neither the {which} codec nor a Talkie model")
+    return {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}, meta
 
 
 def video_batch(buf: ClipBuffer, rng, batch: int, f: int, device):
@@ -87,7 +101,9 @@ def main(argv=None):
     ap.add_argument("--buffer", type=int, default=400)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--resume", action="store_true", help="continue from OUT's checkpoint")
-    ap.add_argument("--init-from", default=None, help="start from this codec checkpoint (its step carries on)")
+    ap.add_argument("--init-from", default=None,
+                    help="start from this codec checkpoint (its step carries on) or from a Talkie model's codec "
+                         "(e.g. checkpoints/talkie-s.safetensors; steps count from 0)")
     ap.add_argument("--pair-motion-weight", type=float, default=0.0,
                     help="video: weight of a loss on the difference between the frames of one latent "
                          "(against decoding every frame of a latent as the same image)")
@@ -121,7 +137,7 @@ def main(argv=None):
         model = VideoCodec(cfg)
         batch = args.batch or 48
     start_from = path if args.resume and os.path.exists(path) else args.init_from
-    tensors, meta = load_checkpoint(start_from) if start_from else ({}, {})
+    tensors, meta = load_codec_checkpoint(start_from, args.which) if start_from else ({}, {})
     if args.which == "audio":
         saved_upsample = meta.get("config", {}).get("upsample", AudioCodecConfig.upsample) if start_from \
             else NEW_CODEC_UPSAMPLE

@@ -28,6 +28,36 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
     assert (tmp_path / "video_log.jsonl").exists() or meta["step"] < 50
 
 
+def test_codec_training_starts_from_a_talkie_models_codec(tmp_path):
+    import pytest
+
+    from talkie.models.checkpoint import CheckpointError
+    from talkie.models.training.train_codecs import load_codec_checkpoint
+    model_path = tmp_path / "tiny.safetensors"
+    model = TalkieModel.from_size_config(TINY)
+    model.save(str(model_path))
+    tensors, meta = load_codec_checkpoint(str(model_path), "video")
+    own = model.video_codec.state_dict()
+    assert set(tensors) == set(own) and meta["kind"] == "video_codec" and meta["step"] == 0
+    assert all((tensors[k] - own[k].half().float()).abs().max() == 0 for k in own)
+    with pytest.raises(CheckpointError, match="neither the audio codec"):
+        load_codec_checkpoint(_video_codec_file(tmp_path), "audio")
+    _run(["talkie.models.training.train_codecs", "--which", "video", "--decoder-only", "--init-from", str(model_path),
+          "--minutes", "0.05", "--buffer", "4", "--batch", "4", "--out", str(tmp_path / "ft")], tmp_path)
+    trained, _ = load_checkpoint(str(tmp_path / "ft" / "video_codec.safetensors"))
+    frozen = [k for k in tensors if k.startswith(("enc.", "to_latent."))]
+    assert frozen and all((trained[k].float() - tensors[k]).abs().max() == 0 for k in frozen)
+
+
+def _video_codec_file(tmp_path):
+    from talkie.models.checkpoint import save_checkpoint
+    from talkie.models.codecs import VideoCodec, VideoCodecConfig
+    path = tmp_path / "video_codec.safetensors"
+    codec = VideoCodec(VideoCodecConfig())
+    save_checkpoint(str(path), codec.state_dict(), {"kind": "video_codec", "config": codec.cfg.to_dict(), "step": 3})
+    return str(path)
+
+
 def test_colour_loss_sees_hue_on_objects_ignores_grey_level_and_weighs_background_as_asked():
     import torch
 
