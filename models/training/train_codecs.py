@@ -126,6 +126,8 @@ def main(argv=None):
                          "--init-from, the checkpoint's own unless given)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    if args.colour_background_weight and not args.colour_weight:
+        ap.error("--colour-background-weight weighs the chroma term's background: give --colour-weight too")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
