@@ -51,7 +51,7 @@ class TextAugment:
             return text
         B, L, D = text.tokens.shape
         aug = torch.from_numpy(~keep)
-        tokens, mask, pooled = text.tokens.clone(), text.mask.clone(), text.pooled.clone()
+        tokens, mask, pooled = text.tokens, text.mask, text.pooled  # replaced, never written in place
 
         move = aug & torch.from_numpy(rng.random(B) < self.pooled_p)
         direction = torch.from_numpy(rng.standard_normal((B, D))).float()
