@@ -85,7 +85,9 @@ def markdown(result: dict) -> str:
     if cfg["reference"]:
         mode = "rendered reference clips (detector calibration)"
     elif cfg.get("codec_round_trip"):
-        mode = f"rendered clips through the codecs of `{cfg['checkpoint']}` (no transformer)"
+        rt = cfg["codec_round_trip"]
+        which = "codecs" if rt in (True, "both") else f"{rt} codec only (the {'audio' if rt == 'video' else 'video'} as rendered)"
+        mode = f"rendered clips through the {which} of `{cfg['checkpoint']}` (no transformer)"
     else:
         mode = "`{checkpoint}`, {method} {steps} steps, guidance video {video_guidance:g} / audio {audio_guidance:g} / " \
             "sync {sync_guidance:g}".format(checkpoint=cfg["checkpoint"], **cfg["sampling"])

@@ -63,24 +63,37 @@ def native_clip_config(model, seconds: float | None = None) -> AVConfig:
     return replace(model.clip_config(seconds or model.av.seconds), width=w, height=h)
 
 
-def codec_round_trip(model, clip, cfg: AVConfig) -> ClipData:
-    """A rendered clip through the model's video and audio codecs (frames at the codec's size)."""
+ROUND_TRIP_STREAMS = ("both", "video", "audio")
+
+
+def codec_round_trip(model, clip, cfg: AVConfig, streams: str = "both") -> ClipData:
+    """A rendered clip through the model's codecs (frames at the codec's size). `streams`
+    "video" or "audio" sends only that stream through its codec and keeps the other as
+    rendered: which codec sets a metric's ceiling."""
     import torch
 
     from ..config import STEMS
+    if streams not in ROUND_TRIP_STREAMS:
+        raise ValueError(f"streams must be one of {ROUND_TRIP_STREAMS}, not {streams!r}")
+    ref = ClipData.from_world(clip, cfg)
+    frames, stems = ref.frames, ref.stems
     with torch.no_grad():
-        frames = torch.from_numpy(clip.frames).float().div(255)[None]
-        video = model.decode_video(model.encode_video(frames, cfg), cfg)[0].clamp(0, 1)
-        stems = torch.from_numpy(np.stack([clip.stems[k] for k in STEMS]))[None].float()
-        audio = model.decode_audio(model.encode_audio(stems, cfg), cfg)[0]
-    return ClipData(video.numpy(), {k: audio[i].numpy() for i, k in enumerate(STEMS)}, cfg.fps, cfg.sample_rate)
+        if streams != "audio":
+            x = torch.from_numpy(clip.frames).float().div(255)[None]
+            frames = model.decode_video(model.encode_video(x, cfg), cfg)[0].clamp(0, 1).numpy()
+        if streams != "video":
+            x = torch.from_numpy(np.stack([clip.stems[k] for k in STEMS]))[None].float()
+            audio = model.decode_audio(model.encode_audio(x, cfg), cfg)[0]
+            stems = {k: audio[i].numpy() for i, k in enumerate(STEMS)}
+    return ClipData(frames, stems, cfg.fps, cfg.sample_rate)
 
 
 def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", families=None,
         settings=None, reference: bool = False, seed_start: int = 0, seconds: float | None = None,
-        progress=None, round_trip: bool = False) -> dict:
-    """`settings`: a SamplingSettings (default: the shipped defaults). `round_trip`: rendered
-    clips through the checkpoint's codecs instead of generated ones."""
+        progress=None, round_trip: str | None = None) -> dict:
+    """`settings`: a SamplingSettings (default: the shipped defaults). `round_trip` ("both",
+    "video" or "audio"): rendered clips through the checkpoint's codecs (that stream's only)
+    instead of generated ones."""
     families = list(families or FAMILIES)
     unknown = sorted(set(families) - set(FAMILIES))
     if unknown:
@@ -107,7 +120,7 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
             if reference:
                 data = ClipData.from_world(clip, cfg)
             elif round_trip:
-                data = codec_round_trip(model, clip, cfg)
+                data = codec_round_trip(model, clip, cfg, round_trip)
             else:
                 t0 = time.perf_counter()
                 out = gen.generate(clip.caption, seconds=cfg.seconds, fps=cfg.fps, seed=seed, width=cfg.width,
@@ -158,8 +171,9 @@ def main(argv=None) -> int:
     p.add_argument("--long-clips", choices=("windows", "one pass"), default=None,
                    help="how clips longer than the model's window are made (with --seconds)")
     p.add_argument("--reference", action="store_true", help="evaluate the rendered clips (detector calibration)")
-    p.add_argument("--codec-round-trip", action="store_true",
-                   help="evaluate the rendered clips after the checkpoint's codecs (no transformer)")
+    p.add_argument("--codec-round-trip", nargs="?", const="both", default=None, choices=ROUND_TRIP_STREAMS,
+                   help="evaluate the rendered clips after the checkpoint's codecs (no transformer); "
+                        "'video' or 'audio' sends only that stream through its codec")
     p.add_argument("--seed-start", type=int, default=0, help="first held-out scene seed")
     p.add_argument("--seconds", type=float, default=None,
                    help="clip length (default: the checkpoint's; 4 s with --reference)")

@@ -28,6 +28,7 @@ from ..checkpoint import CheckpointError, load_checkpoint, load_into, save_check
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, UPSAMPLE_MODES
 from ..config import AVConfig
+from ..world import DEFAULT_WEIGHTS
 from .data import ClipBuffer, ClipStream
 from .losses import colour_loss, envelope_loss, hop_comb_loss, multires_stft_loss, pitch_loss
 
@@ -89,6 +90,27 @@ def audio_batch(buf: ClipBuffer, rng, batch: int, seconds: float, sr: int, spt: 
     return torch.from_numpy(out).to(device)
 
 
+def parse_family_weights(text: str | None) -> dict | None:
+    """"glass=0.3,drum=0.2" -> the world's default family weights with those replaced."""
+    if not text:
+        return None
+    weights = dict(DEFAULT_WEIGHTS)
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in weights:
+            raise ValueError(f"--family-weights: {part!r} is not FAMILY=WEIGHT with FAMILY one of {sorted(weights)}")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise ValueError(f"--family-weights: {value!r} (for {name}) is not a number") from None
+        if not weights[name] >= 0:
+            raise ValueError(f"--family-weights: the weight of {name} must be >= 0")
+    if sum(weights.values()) <= 0:
+        raise ValueError("--family-weights: at least one family needs a positive weight")
+    return weights
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--which", choices=["video", "audio"], required=True)
@@ -124,8 +146,15 @@ def main(argv=None):
     ap.add_argument("--audio-upsample", choices=UPSAMPLE_MODES, default=None,
                     help="audio decoder: how it doubles time resolution ('interpolate' for a new codec; with "
                          "--init-from, the checkpoint's own unless given)")
+    ap.add_argument("--family-weights", default=None, metavar="FAMILY=W,...",
+                    help="scene-family sampling weights over the world's defaults, e.g. glass=0.3,drum=0.2 "
+                         "(more clips of the families the codec renders worst)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    try:
+        weights = parse_family_weights(args.family_weights)
+    except ValueError as e:
+        ap.error(str(e))
     if args.colour_background_weight and not args.colour_weight:
         ap.error("--colour-background-weight weighs the chroma term's background: give --colour-weight too")
     torch.set_num_threads(args.threads)
@@ -162,7 +191,8 @@ def main(argv=None):
         for name in ENCODER_PARTS[args.which]:
             getattr(model, name).requires_grad_(False)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=1e-4)
-    stream = ClipStream(av, workers=args.workers, seed=args.seed + (0 if args.which == "video" else 1))
+    stream = ClipStream(av, workers=args.workers, seed=args.seed + (0 if args.which == "video" else 1),
+                        weights=weights)
     buf = ClipBuffer(stream, args.buffer)
     log = open(os.path.join(args.out, f"{args.which}_log.jsonl"), "a")
     t_end = time.time() + args.minutes * 60

@@ -90,6 +90,7 @@ def test_end_to_end_on_a_tiny_model(tmp_path):
     # tiny model: 2 s window, 1 s overlap -> 1 new second per window; 2 s + 3 s = 5 s = two whole windows
     assert ext["rain"]["seconds"] == pytest.approx(5.0) and len(ext["rain"]["ambience_rms_db"]) == 2
     assert ext["rain"]["ambience_drift_db"] is not None and ext["rain"]["ambience_drift_db"] >= 0
+    assert len(ext["rain"]["world_drift_db"]) == 5 and all(d >= 0 for d in ext["rain"]["world_drift_db"])
     for t in (ext["rain"]["timing"], ext["ball"]["timing"]):
         assert t["windows"] == 3 and len(t["window_s_per_generated_s"]) == 3
         assert t["first"] > 0 and t["last_over_first"] > 0
@@ -99,7 +100,30 @@ def test_end_to_end_on_a_tiny_model(tmp_path):
     text = md.read_text()
     for mode in bm.MODES[:-1]:
         assert f"| {mode} |" in text
-    assert "ambience RMS drift" in text and "Machine:" in text and "Command:" in text
+    assert "ambience RMS drift" in text and "rendered by the world" in text and "Machine:" in text
+    assert "Command:" in text
+
+
+def test_world_drift_is_the_rendered_scenes_own_level_change():
+    """Steady heavy rain moves less between windows than sparse light rain, and a window as
+    long as the clip has nothing to compare (zero)."""
+    class FakeBench:
+        class gen:
+            class model:
+                @staticmethod
+                def clip_config(seconds):
+                    from talkie.models.config import AVConfig
+                    return AVConfig(seconds=seconds)
+
+    def scene(intensity):
+        return {"family": "rain", "surface": "metal", "intensity": intensity,
+                "rain": {"surface": "metal", "intensity": intensity}}
+
+    heavy = bm.world_ambience_drift(FakeBench, scene("heavy"), 16.0, 2.0, seed=0, renders=3)
+    light = bm.world_ambience_drift(FakeBench, scene("light"), 16.0, 2.0, seed=0, renders=3)
+    assert len(heavy) == 3 and min(heavy) > 0
+    assert sorted(heavy)[1] < sorted(light)[1]
+    assert bm.world_ambience_drift(FakeBench, scene("light"), 2.0, 2.0, seed=0, renders=1) == [0.0]
 
 
 def _rendered_as_generated(clip, cfg, delay_s=0.0):

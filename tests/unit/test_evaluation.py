@@ -165,3 +165,14 @@ def test_codec_round_trip_evaluates_rendered_clips_through_the_codecs(tmp_path):
     assert res["config"]["codec_round_trip"] and res["config"]["sampling"] is None
     assert len(res["clips"]) == 2 and all("generation_s" not in r for r in res["clips"])
     assert "through the codecs of" in md.read_text()
+    # one stream through its codec, the other exactly as rendered
+    video_only = codec_round_trip(TalkieModel.load(str(ckpt)), clip, cfg, "video")
+    assert np.allclose(video_only.frames, data.frames) and np.array_equal(video_only.stems["effects"], clip.stems["effects"])
+    audio_only = codec_round_trip(TalkieModel.load(str(ckpt)), clip, cfg, "audio")
+    assert np.array_equal(audio_only.frames, clip.frames / np.float32(255)) and np.allclose(audio_only.stems["effects"], data.stems["effects"])
+    with pytest.raises(ValueError, match="streams must be one of"):
+        codec_round_trip(TalkieModel.load(str(ckpt)), clip, cfg, "picture")
+    assert main(["--checkpoint", str(ckpt), "--codec-round-trip", "audio", "--families", "ball",
+                 "--clips-per-family", "1", "--out", str(out), "--markdown", str(md), "--quiet"]) == 0
+    assert json.loads(out.read_text())["config"]["codec_round_trip"] == "audio"
+    assert "through the audio codec only (the video as rendered)" in md.read_text()

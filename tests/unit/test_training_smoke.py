@@ -22,10 +22,27 @@ def _run(args, cwd):
 def test_codec_training_writes_a_checkpoint(tmp_path):
     _run(["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.05", "--buffer", "4",
           "--batch", "4", "--pair-motion-weight", "5", "--colour-weight", "2", "--colour-background-weight", "0.5",
-          "--out", str(tmp_path)], tmp_path)
+          "--family-weights", "glass=0.5,drum=0.2", "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
     assert (tmp_path / "video_log.jsonl").exists() or meta["step"] < 50
+
+
+def test_family_weights_replace_the_worlds_defaults_and_refuse_bad_input():
+    import pytest
+
+    from talkie.models.training.train_codecs import parse_family_weights
+    from talkie.models.world import DEFAULT_WEIGHTS
+    assert parse_family_weights(None) is None
+    w = parse_family_weights("glass=0.3, drum=0")
+    assert w["glass"] == 0.3 and w["drum"] == 0.0
+    assert {k: v for k, v in w.items() if k not in ("glass", "drum")} == \
+        {k: v for k, v in DEFAULT_WEIGHTS.items() if k not in ("glass", "drum")}
+    for bad, msg in (("glas=1", "not FAMILY=WEIGHT"), ("glass", "not FAMILY=WEIGHT"), ("glass=x", "not a number"),
+                     ("glass=-1", ">= 0"), ("glass=nan", ">= 0"),
+                     (",".join(f"{k}=0" for k in DEFAULT_WEIGHTS), "positive weight")):
+        with pytest.raises(ValueError, match=msg):
+            parse_family_weights(bad)
 
 
 def test_codec_training_starts_from_a_talkie_models_codec(tmp_path):
