@@ -104,8 +104,8 @@ def parse_family_weights(text: str | None) -> dict | None:
             weights[name] = float(value)
         except ValueError:
             raise ValueError(f"--family-weights: {value!r} (for {name}) is not a number") from None
-        if not weights[name] >= 0:
-            raise ValueError(f"--family-weights: the weight of {name} must be >= 0")
+        if not (math.isfinite(weights[name]) and weights[name] >= 0):
+            raise ValueError(f"--family-weights: the weight of {name} must be a finite number >= 0")
     if sum(weights.values()) <= 0:
         raise ValueError("--family-weights: at least one family needs a positive weight")
     return weights
@@ -191,6 +191,10 @@ def main(argv=None):
         for name in ENCODER_PARTS[args.which]:
             getattr(model, name).requires_grad_(False)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=1e-4)
+    def meta_out(step):  # what a later reader needs to load it, and which data mix made it
+        meta = {"kind": f"{args.which}_codec", "config": cfg.to_dict(), "step": step}
+        return meta | ({"family_weights": weights} if weights else {})
+
     stream = ClipStream(av, workers=args.workers, seed=args.seed + (0 if args.which == "video" else 1),
                         weights=weights)
     buf = ClipBuffer(stream, args.buffer)
@@ -244,9 +248,9 @@ def main(argv=None):
             log.flush()
             losses = []
         if time.time() - t_save > 180:
-            save_checkpoint(path, model.state_dict(), {"kind": f"{args.which}_codec", "config": cfg.to_dict(), "step": step})
+            save_checkpoint(path, model.state_dict(), meta_out(step))
             t_save = time.time()
-    save_checkpoint(path, model.state_dict(), {"kind": f"{args.which}_codec", "config": cfg.to_dict(), "step": step})
+    save_checkpoint(path, model.state_dict(), meta_out(step))
     stream.close()
     print(f"saved {path} after {step} steps")
 

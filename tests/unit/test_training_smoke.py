@@ -25,6 +25,7 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
           "--family-weights", "glass=0.5,drum=0.2", "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
+    assert meta["family_weights"]["glass"] == 0.5 and meta["family_weights"]["ball"] == 0.3
     assert (tmp_path / "video_log.jsonl").exists() or meta["step"] < 50
 
 
@@ -39,7 +40,7 @@ def test_family_weights_replace_the_worlds_defaults_and_refuse_bad_input():
     assert {k: v for k, v in w.items() if k not in ("glass", "drum")} == \
         {k: v for k, v in DEFAULT_WEIGHTS.items() if k not in ("glass", "drum")}
     for bad, msg in (("glas=1", "not FAMILY=WEIGHT"), ("glass", "not FAMILY=WEIGHT"), ("glass=x", "not a number"),
-                     ("glass=-1", ">= 0"), ("glass=nan", ">= 0"),
+                     ("glass=-1", ">= 0"), ("glass=nan", ">= 0"), ("glass=inf", "finite"),
                      (",".join(f"{k}=0" for k in DEFAULT_WEIGHTS), "positive weight")):
         with pytest.raises(ValueError, match=msg):
             parse_family_weights(bad)
