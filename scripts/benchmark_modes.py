@@ -269,11 +269,10 @@ def extended(b: Bench, prompt: str, seed: int, seconds: float) -> tuple[ClipData
     return ClipData(f, {k: st[i] for i, k in enumerate(STEMS)}, b.cfg.fps, b.cfg.sample_rate), t
 
 
-def world_ambience_drift(b: Bench, scene: dict, seconds: float, win: float, seed: int, renders: int = 5) -> list[float]:
-    """The same scene rendered by the world itself at the extended length: how much its own
-    ambience level moves between windows (rain is random drops, so a real recording moves
-    too) — the yardstick for the generated drift, not a replacement for the target."""
-    cfg = b.gen.model.clip_config(seconds)
+def world_ambience_drift(cfg, scene: dict, win: float, seed: int, renders: int = 5) -> list[float]:
+    """The same scene rendered by the world itself at `cfg`'s (the extended) length: how much
+    its own ambience level moves between windows (rain is random drops, so a real recording
+    moves too) — the yardstick for the generated drift, not a replacement for the target."""
     out = []
     for k in range(renders):
         clip = render_scene(scene, cfg, np.random.default_rng([seed, k, 0xD21F]))
@@ -292,7 +291,7 @@ def extension(b: Bench, seed: int, seconds: float) -> dict:
     put(r, "ambience_drift_db", max(levels) - min(levels) if len(levels) > 1 else None,
         "fewer than two whole windows to compare")
     r["meets_target"] = None if r["ambience_drift_db"] is None else r["ambience_drift_db"] <= AMBIENCE_TARGET_DB
-    r["world_drift_db"] = world_ambience_drift(b, rain.scene, rc.seconds, win, seed)
+    r["world_drift_db"] = world_ambience_drift(b.gen.model.clip_config(rc.seconds), rain.scene, win, seed)
     r["world_drift_median_db"] = statistics.median(r["world_drift_db"])
     if r["meets_target"] is None:
         r["none_reasons"]["meets_target"] = "drift not measurable"

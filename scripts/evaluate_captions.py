@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     which.add_argument("--grammar-from", metavar="CAPTIONS_PY")
     which.add_argument("--mix", choices=("words", "templates"))
     a, rest = p.parse_known_args(argv)
-    if a.mix and "--split" in rest:
+    if a.mix and any(arg == "--split" or arg.startswith("--split=") for arg in rest):
         p.error("--mix always evaluates the held-out split; leave --split out")
     grammar = load_grammar(a.grammar_from) if a.grammar_from else mixed_grammar(a.mix)
     # caption() reads these module globals at call time, so the scenes stay as they are

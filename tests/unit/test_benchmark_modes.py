@@ -107,23 +107,17 @@ def test_end_to_end_on_a_tiny_model(tmp_path):
 def test_world_drift_is_the_rendered_scenes_own_level_change():
     """Steady heavy rain moves less between windows than sparse light rain, and a window as
     long as the clip has nothing to compare (zero)."""
-    class FakeBench:
-        class gen:
-            class model:
-                @staticmethod
-                def clip_config(seconds):
-                    from talkie.models.config import AVConfig
-                    return AVConfig(seconds=seconds)
+    from talkie.models.config import AVConfig
 
     def scene(intensity):
         return {"family": "rain", "surface": "metal", "intensity": intensity,
                 "rain": {"surface": "metal", "intensity": intensity}}
 
-    heavy = bm.world_ambience_drift(FakeBench, scene("heavy"), 16.0, 2.0, seed=0, renders=3)
-    light = bm.world_ambience_drift(FakeBench, scene("light"), 16.0, 2.0, seed=0, renders=3)
+    heavy = bm.world_ambience_drift(AVConfig(seconds=16.0), scene("heavy"), 2.0, seed=0, renders=3)
+    light = bm.world_ambience_drift(AVConfig(seconds=16.0), scene("light"), 2.0, seed=0, renders=3)
     assert len(heavy) == 3 and min(heavy) > 0
     assert sorted(heavy)[1] < sorted(light)[1]
-    assert bm.world_ambience_drift(FakeBench, scene("light"), 2.0, 2.0, seed=0, renders=1) == [0.0]
+    assert bm.world_ambience_drift(AVConfig(seconds=2.0), scene("light"), 2.0, seed=0, renders=1) == [0.0]
 
 
 def _rendered_as_generated(clip, cfg, delay_s=0.0):

@@ -49,3 +49,5 @@ def test_grammar_from_a_file_and_a_run_of_the_evaluation(tmp_path, restore_gramm
     assert len(caps) == 2 and all("ballzz" in c for c in caps), caps
     with pytest.raises(SystemExit):
         ec.main(["--mix", "words", "--split", "train", "--reference", "--out", str(out)])
+    with pytest.raises(SystemExit):
+        ec.main(["--mix", "words", "--split=train", "--reference", "--out", str(out)])
