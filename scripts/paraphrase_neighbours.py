@@ -31,7 +31,8 @@ from talkie.models.text_encoder import TextEncoder
 from talkie.models.world import FAMILIES, caption, sample_scene
 from talkie.models.world.captions import W
 
-# attribute -> (how to read it from a scene, how to set it); "rain." attributes are the overlay's
+# scene keys that hold an attribute's value as they are ("intensity"/"surface": the rain family's
+# own); "colour" and the overlay's "rain.*" attributes are read and set in their own way below
 _FLAT = ("material", "size", "tempo", "tint", "distance", "voice", "light", "intensity", "surface")
 
 
@@ -57,7 +58,7 @@ def with_value(scene: dict, attribute: str, value: str) -> dict:
         if out["family"] == "rain":
             out[attribute[5:]] = value
     elif attribute == "colour" and out["family"] == "ball":
-        out["colours"], out["colour"] = [value], value
+        out["colours"], out["colour"], out["count"] = [value], value, 1
     else:
         out[attribute] = value
         if out["family"] == "rain":
