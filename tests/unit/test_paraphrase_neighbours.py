@@ -16,7 +16,7 @@ def test_setting_an_attribute_changes_what_the_caption_says():
     for fam, attrs in values.items():
         scene = sample_scene(rng, family=fam, rain=True)
         if fam == "ball":
-            scene = pn.with_value(scene, "colour", "red") | {"count": 1}
+            scene = pn.with_value(scene, "colour", "red")  # one ball: its colour is one word
         for attr, vals in attrs.items():
             if pn.read_value(scene, attr) is None:
                 continue
