@@ -24,7 +24,8 @@ import torch.nn.functional as F
 class JointConfig:
     video_dim: int = 48
     audio_dim: int = 32
-    text_dim: int = 384
+    text_dim: int = 384                  # MiniLM state (and the sentence embedding)
+    text_colour_features: int = 0        # colour-name features after each token's state (0: none read)
     width: int = 192
     depth: int = 6
     heads: int = 4
@@ -34,6 +35,10 @@ class JointConfig:
 
     def to_dict(self):
         return asdict(self)
+
+    @property
+    def text_token_dim(self) -> int:
+        return self.text_dim + self.text_colour_features
 
 
 def rope_angles(times: torch.Tensor, head_dim: int, cfg: JointConfig) -> torch.Tensor:
@@ -131,8 +136,8 @@ class JointBlock(nn.Module):
     def __init__(self, cfg: JointConfig):
         super().__init__()
         self.heads = cfg.heads
-        self.v = StreamWeights(cfg.width, cfg.heads, cfg.mlp_ratio, cfg.text_dim)
-        self.a = StreamWeights(cfg.width, cfg.heads, cfg.mlp_ratio, cfg.text_dim)
+        self.v = StreamWeights(cfg.width, cfg.heads, cfg.mlp_ratio, cfg.text_token_dim)
+        self.a = StreamWeights(cfg.width, cfg.heads, cfg.mlp_ratio, cfg.text_token_dim)
 
     def _qkv(self, s: StreamWeights, x, mod, ang):
         B, L, W = x.shape
@@ -205,6 +210,22 @@ class JointModel(nn.Module):
             nn.init.zeros_(m.weight)
             nn.init.zeros_(m.bias)
 
+    @torch.no_grad()
+    def add_text_colour_features(self, n: int) -> None:
+        """Start reading `n` colour-name features per text token (a model trained without
+        them): the cross-attention key/value projections grow by `n` zero input columns, so
+        the model's output is unchanged until training teaches it to use them."""
+        if self.cfg.text_colour_features:
+            raise ValueError("this model already reads colour-name features")
+        for blk in self.blocks:
+            for s in (blk.v, blk.a):
+                old = s.xkv
+                s.xkv = nn.Linear(old.in_features + n, old.out_features).to(old.weight.device, old.weight.dtype)
+                s.xkv.weight.zero_()
+                s.xkv.weight[:, :old.in_features] = old.weight
+                s.xkv.bias.copy_(old.bias)
+        self.cfg.text_colour_features = n
+
     @staticmethod
     def joint_mask(B, Lv, La, cross_modal: torch.Tensor | None, device):
         """Attention mask for the joint attention; where `cross_modal` is False for a sample,
@@ -235,8 +256,9 @@ class JointModel(nn.Module):
         hd = self.cfg.width // self.cfg.heads
         ang_v, ang_a = rope_angles(times_v, hd, self.cfg), rope_angles(times_a, hd, self.cfg)
         jm = self.joint_mask(B, Lv, La, cross_modal, xv.device)
-        tv_ctx = (text_v.tokens.to(hv.dtype), self.text_bias(text_v.mask, hv.dtype))
-        ta_ctx = (text_a.tokens.to(ha.dtype), self.text_bias(text_a.mask, ha.dtype))
+        d = self.cfg.text_token_dim  # earlier models read the MiniLM state only
+        tv_ctx = (text_v.tokens[..., :d].to(hv.dtype), self.text_bias(text_v.mask, hv.dtype))
+        ta_ctx = (text_a.tokens[..., :d].to(ha.dtype), self.text_bias(text_a.mask, ha.dtype))
         blocks = None
         if self.trained_window:
             times = torch.cat([times_v, times_a], 1)

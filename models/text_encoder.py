@@ -5,7 +5,9 @@ Why this encoder: it maps paraphrases ("scarlet orb" / "red ball") close togethe
 is what lets free-text prompts reach concepts the model only saw in its training grammar,
 and it is small enough (22 M params, ~5 ms a prompt on a CPU) to be free at run time.
 The model consumes the per-token states (for cross-attention) and the normalised mean
-(the sentence embedding, for adaLN)."""
+(the sentence embedding, for adaLN). Each token's state is followed by its colour-name
+features (`colour_words`: what colour a word names, by the xkcd survey), which models
+trained before them simply do not read."""
 from __future__ import annotations
 
 import json
@@ -18,7 +20,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .colour_words import FEATURES as COLOUR_FEATURES
+from .colour_words import token_colour_features
+
 MAX_TOKENS = 48
+MINILM_DIM = 384                           # MiniLM's hidden size: the sentence embedding
+TOKEN_DIM = MINILM_DIM + COLOUR_FEATURES   # a token: MiniLM state, then its colour features
 
 
 def default_model_dir() -> str:
@@ -29,7 +36,7 @@ def default_model_dir() -> str:
 
 @dataclass
 class TextEmbedding:
-    tokens: torch.Tensor   # [B, L, 384] last hidden states
+    tokens: torch.Tensor   # [B, L, TOKEN_DIM] last hidden states, then colour features
     mask: torch.Tensor     # [B, L] True where a real token is
     pooled: torch.Tensor   # [B, 384] L2-normalised mean of the real tokens
 
@@ -139,6 +146,10 @@ class TextEncoder:
         h = self.model(ids.to(self.device), mask.to(self.device)).float().cpu()
         m = mask.float()[..., None]
         pooled = F.normalize((h * m).sum(1) / m.sum(1), dim=-1)
+        colour = torch.zeros(len(texts), L, COLOUR_FEATURES)
+        for i, (t, e) in enumerate(zip(texts, enc)):
+            colour[i, :len(e.ids)] = torch.from_numpy(token_colour_features(t, e.offsets))
+        h = torch.cat([h, colour], -1)
         return [TextEmbedding(h[i:i + 1, :len(e.ids)], mask[i:i + 1, :len(e.ids)], pooled[i:i + 1])
                 for i, e in enumerate(enc)]
 

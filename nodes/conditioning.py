@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..models.text_encoder import TextEmbedding
+from ..models.text_encoder import MINILM_DIM, TOKEN_DIM, TextEmbedding
 
 
 def _entry_embeddings(cond_tensor, extra):
@@ -12,22 +12,23 @@ def _entry_embeddings(cond_tensor, extra):
         raise ValueError("this CONDITIONING is not in ComfyUI's format ([[tensor, dict], ...]); connect a Talkie "
                          "Text Encode output")
     tokens = cond_tensor.float()
-    if tokens.dim() != 3 or tokens.shape[-1] != 384 or tokens.shape[0] < 1 or tokens.shape[1] < 1:
+    if tokens.dim() != 3 or tokens.shape[-1] != TOKEN_DIM or tokens.shape[0] < 1 or tokens.shape[1] < 1:
         raise ValueError(f"this CONDITIONING is not from Talkie Text Encode (token states of shape "
-                         f"{tuple(tokens.shape)}, expected [1, L, 384])")
+                         f"{tuple(tokens.shape)}, expected [1, L, {TOKEN_DIM}])")
     if not torch.isfinite(tokens).all():
         raise ValueError("this CONDITIONING contains NaN or infinite values")
     pooled = extra.get("pooled_output")
-    if pooled is not None and (not torch.is_tensor(pooled) or pooled.numel() != tokens.shape[0] * 384):
-        raise ValueError("this CONDITIONING's pooled_output is not from Talkie Text Encode (expected [1, 384]); "
+    if pooled is not None and (not torch.is_tensor(pooled) or pooled.numel() != tokens.shape[0] * MINILM_DIM):
+        raise ValueError(f"this CONDITIONING's pooled_output is not from Talkie Text Encode (expected [1, {MINILM_DIM}]); "
                          "conditioning made for another model cannot drive Talkie")
-    pooled = pooled.float() if pooled is not None else F.normalize(tokens.mean(1), dim=-1)
+    pooled = pooled.float() if pooled is not None else F.normalize(tokens[..., :MINILM_DIM].mean(1), dim=-1)
     main = TextEmbedding(tokens, torch.ones(tokens.shape[:2], dtype=torch.bool), pooled.reshape(tokens.shape[0], -1))
     aud = extra.get("talkie_audio")
     if aud is None:
         return main, main
     if not isinstance(aud, dict) or not torch.is_tensor(aud.get("tokens")) or not torch.is_tensor(aud.get("pooled")) \
-            or aud["tokens"].dim() != 3 or aud["tokens"].shape[-1] != 384 or aud["pooled"].numel() != aud["tokens"].shape[0] * 384:
+            or aud["tokens"].dim() != 3 or aud["tokens"].shape[-1] != TOKEN_DIM \
+            or aud["pooled"].numel() != aud["tokens"].shape[0] * MINILM_DIM:
         raise ValueError("this CONDITIONING's audio prompt (talkie_audio) is damaged; re-encode it with Talkie Text Encode")
     at = aud["tokens"].float()
     return main, TextEmbedding(at, torch.ones(at.shape[:2], dtype=torch.bool), aud["pooled"].float().reshape(at.shape[0], -1))

@@ -1,5 +1,5 @@
 """Talkie Text Encode: prompt (+ optional audio prompt) -> CONDITIONING in core format:
-[[token states [1, L, 384], {"pooled_output": [1, 384], "talkie_audio": (...)}]]."""
+[[token states [1, L, 392] (MiniLM 384 + colour-name features 8), {"pooled_output": [1, 384], "talkie_audio": (...)}]]."""
 from __future__ import annotations
 
 from comfy_api.latest import io
@@ -27,7 +27,9 @@ class TalkieTextEncode(io.ComfyNode):
             display_name="Talkie Text Encode",
             category=CATEGORY,
             description="Encodes a prompt for the joint model. The picture and the sound both follow the prompt; "
-                        "an optional audio prompt describes the sound separately.",
+                        "an optional audio prompt describes the sound separately. Colour names are also read "
+                        "by what they look like (the xkcd colour survey's ~950 names), so 'scarlet' or "
+                        "'cornflower blue' work though the model never trained on them.",
             inputs=[
                 TalkieModelType.Input("model", tooltip="From Talkie Load Model (it carries the text encoder)."),
                 io.String.Input("prompt", multiline=True, default="",

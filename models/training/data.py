@@ -12,7 +12,7 @@ import queue
 import numpy as np
 
 from ..config import STEMS, AVConfig
-from ..world import render_clip
+from ..world import caption, render_clip
 
 TRAIN_SEED_BASE = 1_000_000
 
@@ -29,7 +29,7 @@ def _put_while_parent_lives(q, item, parent: int) -> bool:
                 return False
 
 
-def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None):
+def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None, colour_name_p=0.0):
     import torch
     torch.set_num_threads(1)
     # below the trainer: a renderer preempting a training thread stalls the whole step
@@ -40,6 +40,8 @@ def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None):
     seed = start_seed
     while True:
         clip = render_clip(seed, cfg, weights=weights)
+        if colour_name_p > 0:  # captioned again, some colour words drawn from the survey's names
+            clip.caption = caption(clip.scene, np.random.default_rng([seed, 0xC0]), "train", colour_name_p)
         if encode is not None:
             item = encode(clip, seed)
         else:
@@ -54,13 +56,16 @@ class ClipStream:
     """Endless fresh clips from `workers` background processes."""
 
     def __init__(self, cfg: AVConfig, workers: int = 1, seed: int = 0, weights: dict | None = None, maxsize: int = 64,
-                 encode_fn=None):
+                 encode_fn=None, colour_name_p: float = 0.0):
         """`encode_fn`: a picklable factory called once in each worker, returning
-        `encode(clip, seed) -> item` (e.g. codec latents + text embeddings)."""
+        `encode(clip, seed) -> item` (e.g. codec latents + text embeddings).
+        `colour_name_p`: chance that a caption's colour word is a colour-survey name of that
+        colour instead of a grammar word (`world.colour_names`)."""
         ctx = mp.get_context("spawn")
         self.q = ctx.Queue(maxsize=maxsize)
         base = TRAIN_SEED_BASE + seed * 10_000_000
-        self.procs = [ctx.Process(target=_worker, args=(self.q, cfg.to_dict(), base + i, workers, weights, encode_fn),
+        self.procs = [ctx.Process(target=_worker, args=(self.q, cfg.to_dict(), base + i, workers, weights, encode_fn,
+                                                                colour_name_p),
                                   daemon=True) for i in range(workers)]
         for p in self.procs:
             p.start()

@@ -54,7 +54,7 @@ class TextAugment:
         tokens, mask, pooled = text.tokens, text.mask, text.pooled  # replaced, never written in place
 
         move = aug & torch.from_numpy(rng.random(B) < self.pooled_p)
-        direction = torch.from_numpy(rng.standard_normal((B, D))).float()
+        direction = torch.from_numpy(rng.standard_normal((B, pooled.shape[-1]))).float()
         direction = direction / direction.norm(dim=-1, keepdim=True)
         radius = torch.from_numpy(rng.uniform(0, self.pooled_max, B)).float()[:, None]
         moved = pooled + radius * direction

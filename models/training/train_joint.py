@@ -194,6 +194,9 @@ def main(argv=None):
         norm_from_checkpoint = False
         if args.transformer_from and not args.resume:
             lineage = {"transformer_from": load_transformer(model, args.transformer_from)}
+    colour_features = cfg_json["joint"].get("text_colour_features", 0)
+    if colour_features and not model.joint.cfg.text_colour_features:  # e.g. --init-from a model trained without
+        model.joint.add_text_colour_features(colour_features)
     model.video_codec.requires_grad_(False)
     model.audio_codec.requires_grad_(False)
     joint = model.joint
@@ -230,7 +233,8 @@ def main(argv=None):
         save_checkpoint(codec_files[1], model.audio_codec.state_dict(),
                         {"kind": "audio_codec", "config": model.audio_codec.cfg.to_dict()})
     encoder = LatentEncoder(*codec_files)
-    stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256)
+    stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256,
+                        colour_name_p=tc.get("colour_names", 0.0))
     buf = LatentBuffer(tc["buffer"])
     while len(buf) < tc["min_buffer"]:
         buf.add(stream.get(timeout=900))

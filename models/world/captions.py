@@ -123,9 +123,20 @@ def _fill(template: str, slots: dict) -> str:
     return re.sub(r"\ba (?=[aeiou])", "an ", text)
 
 
-def caption(scene: dict, rng, split: str = "train") -> str:
+def caption(scene: dict, rng, split: str = "train", colour_name_p: float = 0.0) -> str:
+    """`colour_name_p` (training only): chance that a colour slot takes a colour-survey name
+    of that colour (`colour_names`) instead of a grammar word."""
     fam = scene["family"]
-    wd = lambda k: word(k, rng, split)  # noqa: E731
+
+    def wd(k):
+        if colour_name_p > 0 and split == "train":
+            # imported here: the survey loads only when asked for, and this file also runs
+            # on its own (`evaluate_captions --grammar-from`)
+            from .colour_names import training_colour_names
+            if k in training_colour_names() and rng.random() < colour_name_p:
+                return str(rng.choice(training_colour_names()[k]))
+        return word(k, rng, split)
+
     slots = {}
     if fam == "ball":
         cols = scene["colours"]

@@ -131,10 +131,11 @@ def talkie_nodes():
 
 def test_conditioning_and_latent_readers_refuse_foreign_values(talkie_nodes):
     conditioning, latent, save_av = talkie_nodes
+    from talkie.models.text_encoder import TOKEN_DIM
     bad_conditionings = [[], None, "text", [[None, {}]], [[torch.zeros(1, 77, 768), {}]],
-                         [[torch.zeros(1, 4, 384), {"pooled_output": torch.zeros(1, 1280)}]],
-                         [[torch.full((1, 4, 384), NAN), {}]], [[torch.zeros(0, 4, 384), {}]],
-                         [[torch.zeros(1, 4, 384), {"talkie_audio": {"tokens": 3}}]], [("only",)]]
+                         [[torch.zeros(1, 4, TOKEN_DIM), {"pooled_output": torch.zeros(1, 1280)}]],
+                         [[torch.full((1, 4, TOKEN_DIM), NAN), {}]], [[torch.zeros(0, 4, TOKEN_DIM), {}]],
+                         [[torch.zeros(1, 4, TOKEN_DIM), {"talkie_audio": {"tokens": 3}}]], [("only",)]]
     for c in bad_conditionings:
         with pytest.raises(ValueError):
             conditioning.to_text_embeddings(c, 1)

@@ -1,0 +1,61 @@
+"""Which colour-survey names describe each colour the world renders: extra training words for
+colour slots, so the model learns to read colours from `colour_words`' perceptual features
+and not only from the grammar's six words per colour.
+
+A name describes world colour c when c is the nearest world colour to it (CIELAB distance)
+and either every basic colour term in the name agrees with c ("bright sea green" -> green;
+"cloudy blue", nearest to white, describes nothing) within a loose radius, or the name has
+no basic term ("carmine", "custard") and sits clearly nearer c than any other colour within
+a tight radius. Names sharing a word with a held-out caption word are never used, so
+paraphrase evaluations stay unseen."""
+from __future__ import annotations
+
+import functools
+import re
+
+import numpy as np
+
+from ..colour_words import lexicon, srgb_to_lab
+from .captions import SPLITS, W
+from .families.common import COLOURS
+
+NAMED_RADIUS = 45.0     # CIELAB distance for names with an agreeing basic term
+UNNAMED_RADIUS = 30.0   # ... and for names without one
+UNNAMED_MARGIN = 1.25   # the runner-up colour must be this much farther
+
+# basic colour terms that occur inside survey names -> the world colour they imply (None: the
+# world renders no such colour, so the name describes none of its colours)
+BASIC_TERMS = {c: c for c in COLOURS} | {
+    "violet": "purple", "lavender": "purple", "mauve": "purple", "magenta": "purple", "navy": "blue",
+    "gold": "yellow", "golden": "yellow", "crimson": "red",
+    **{t: None for t in ("pink", "brown", "grey", "gray", "black", "teal", "cyan", "tan", "olive", "maroon", "beige",
+                         "aqua", "turquoise", "indigo", "khaki", "peach", "salmon", "rose", "burgundy", "lime")}}
+
+
+def _heldout_only_words() -> set[str]:
+    words = lambda split: {t for syn in W.values() for w in syn[SPLITS.index(split)] for t in re.findall(r"[a-z]+", w)}  # noqa: E731
+    return words("heldout") - words("train")
+
+
+@functools.lru_cache(maxsize=1)
+def training_colour_names() -> dict[str, list[str]]:
+    """World colour -> survey names (hyphen-free, lower case) that may fill its caption slot."""
+    names = list(COLOURS)
+    ref = srgb_to_lab(np.array([COLOURS[c] for c in names]))
+    banned = _heldout_only_words()
+    out = {c: [] for c in names}
+    for name, lab in lexicon().items():
+        words = name.split()
+        if banned & set(words):
+            continue
+        dist = np.linalg.norm(ref - lab, axis=-1)
+        order = np.argsort(dist)
+        nearest = names[int(order[0])]
+        terms = [BASIC_TERMS[w] for w in words if w in BASIC_TERMS]
+        if terms:
+            ok = all(t == nearest for t in terms) and dist[order[0]] < NAMED_RADIUS
+        else:
+            ok = dist[order[0]] < UNNAMED_RADIUS and dist[order[1]] > UNNAMED_MARGIN * dist[order[0]]
+        if ok:
+            out[nearest].append(name)
+    return {c: sorted(v) for c, v in out.items()}
