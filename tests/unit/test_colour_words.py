@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from talkie.models.colour_words import FEATURES, colour_spans, lab_features, lexicon, srgb_to_lab
+from talkie.models.colour_words import FEATURE_GAIN, FEATURES, colour_spans, lab_features, lexicon, srgb_to_lab
 from talkie.models.joint_model import JointConfig, JointModel
 from talkie.models.text_encoder import MINILM_DIM, TOKEN_DIM, TextEncoder
 from talkie.models.world import caption, sample_scene
@@ -41,6 +41,7 @@ def test_spans_take_the_longest_name_joined_by_spaces_or_hyphens():
 def test_features_tell_hues_and_greys_apart():
     lex = lexicon()
     red, green, blue, white, black = (lab_features(lex[n]) for n in ("red", "green", "blue", "white", "black"))
+    red, green, blue, white, black = (f / FEATURE_GAIN for f in (red, green, blue, white, black))
     assert all(f[0] == 1.0 for f in (red, green, blue, white)) and len(red) == FEATURES
     hue = lambda f: math.degrees(math.atan2(f[6], f[5])) % 360  # noqa: E731
     assert hue(red) < 60 and 100 < hue(green) < 180 and 250 < hue(blue) < 320
