@@ -27,9 +27,9 @@ class TalkieTextEncode(io.ComfyNode):
             display_name="Talkie Text Encode",
             category=CATEGORY,
             description="Encodes a prompt for the joint model. The picture and the sound both follow the prompt; "
-                        "an optional audio prompt describes the sound separately. Colour names are also read "
-                        "by what they look like (the xkcd colour survey's ~950 names), so 'scarlet' or "
-                        "'cornflower blue' work though the model never trained on them.",
+                        "an optional audio prompt describes the sound separately. Colour names also carry the "
+                        "colour the xkcd colour survey gives them ('cobalt', 'lilac'), for models trained "
+                        "to read it.",
             inputs=[
                 TalkieModelType.Input("model", tooltip="From Talkie Load Model (it carries the text encoder)."),
                 io.String.Input("prompt", multiline=True, default="",
