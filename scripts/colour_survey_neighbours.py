@@ -17,8 +17,9 @@ import sys
 
 import numpy as np
 
-from talkie.models.colour_words import colour_spans, srgb_to_lab
+from talkie.models.colour_words import colour_spans
 from talkie.models.world.captions import SPLITS, W
+from talkie.models.world.colour_names import world_colour_distances
 from talkie.models.world.families.common import COLOURS
 
 
@@ -28,9 +29,7 @@ def survey_colour(word: str) -> str | None:
     spans = colour_spans(word)
     if len(spans) != 1 or spans[0][:2] != (0, len(word)):
         return None
-    names = list(COLOURS)
-    ref = srgb_to_lab(np.array([COLOURS[c] for c in names], float))
-    return names[int(np.argmin(np.linalg.norm(ref - spans[0][2], axis=-1)))]
+    return list(COLOURS)[int(np.argmin(world_colour_distances(spans[0][2])))]
 
 
 def neighbours() -> dict:

@@ -64,9 +64,9 @@ class ClipStream:
         ctx = mp.get_context("spawn")
         self.q = ctx.Queue(maxsize=maxsize)
         base = TRAIN_SEED_BASE + seed * 10_000_000
-        self.procs = [ctx.Process(target=_worker, args=(self.q, cfg.to_dict(), base + i, workers, weights, encode_fn,
-                                                                colour_name_p),
-                                  daemon=True) for i in range(workers)]
+        self.procs = [ctx.Process(target=_worker, daemon=True,
+                                  args=(self.q, cfg.to_dict(), base + i, workers, weights, encode_fn, colour_name_p))
+                      for i in range(workers)]
         for p in self.procs:
             p.start()
 

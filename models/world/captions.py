@@ -133,8 +133,9 @@ def caption(scene: dict, rng, split: str = "train", colour_name_p: float = 0.0) 
             # imported here: the survey loads only when asked for, and this file also runs
             # on its own (`evaluate_captions --grammar-from`)
             from .colour_names import training_colour_names
-            if k in training_colour_names() and rng.random() < colour_name_p:
-                return str(rng.choice(training_colour_names()[k]))
+            names = training_colour_names().get(k)
+            if names and rng.random() < colour_name_p:
+                return str(rng.choice(names))
         return word(k, rng, split)
 
     slots = {}

@@ -32,6 +32,16 @@ BASIC_TERMS = {c: c for c in COLOURS} | {
                          "aqua", "turquoise", "indigo", "khaki", "peach", "salmon", "rose", "burgundy", "lime")}}
 
 
+@functools.lru_cache(maxsize=1)
+def _world_labs() -> np.ndarray:
+    return srgb_to_lab(np.array([COLOURS[c] for c in COLOURS], float))
+
+
+def world_colour_distances(lab: np.ndarray) -> np.ndarray:
+    """CIELAB distance from `lab` to each world colour, in the order of `COLOURS`."""
+    return np.linalg.norm(_world_labs() - lab, axis=-1)
+
+
 def _heldout_only_words() -> set[str]:
     words = lambda split: {t for syn in W.values() for w in syn[SPLITS.index(split)] for t in re.findall(r"[a-z]+", w)}  # noqa: E731
     return words("heldout") - words("train")
@@ -41,14 +51,13 @@ def _heldout_only_words() -> set[str]:
 def training_colour_names() -> dict[str, list[str]]:
     """World colour -> survey names (hyphen-free, lower case) that may fill its caption slot."""
     names = list(COLOURS)
-    ref = srgb_to_lab(np.array([COLOURS[c] for c in names]))
     banned = _heldout_only_words()
     out = {c: [] for c in names}
     for name, lab in lexicon().items():
         words = name.split()
         if banned & set(words):
             continue
-        dist = np.linalg.norm(ref - lab, axis=-1)
+        dist = world_colour_distances(lab)
         order = np.argsort(dist)
         nearest = names[int(order[0])]
         terms = [BASIC_TERMS[w] for w in words if w in BASIC_TERMS]

@@ -10,15 +10,11 @@ import torch
 
 from talkie.models.colour_words import FEATURE_GAIN, FEATURES, colour_spans, lab_features, lexicon, srgb_to_lab
 from talkie.models.joint_model import JointConfig, JointModel
-from talkie.models.text_encoder import MINILM_DIM, TOKEN_DIM, TextEncoder
+from talkie.models.text_encoder import MINILM_DIM, TOKEN_DIM, TextEmbedding, TextEncoder
 from talkie.models.world import caption, sample_scene
 from talkie.models.world.captions import W
 from talkie.models.world.colour_names import training_colour_names
 from talkie.models.world.families.common import COLOURS
-
-
-def _hue_deg(lab):
-    return math.degrees(math.atan2(lab[2], lab[1])) % 360
 
 
 def test_lab_of_primaries_and_white():
@@ -65,7 +61,6 @@ def test_encoder_puts_features_on_the_colour_words_tokens_only():
 
 def _inputs(B=2, dim=TOKEN_DIM, seed=0):
     g = torch.Generator().manual_seed(seed)
-    from talkie.models.text_encoder import TextEmbedding
     text = TextEmbedding(torch.randn(B, 6, dim, generator=g), torch.ones(B, 6, dtype=torch.bool),
                          torch.nn.functional.normalize(torch.randn(B, MINILM_DIM, generator=g), dim=-1))
     t = torch.full((B,), 0.6)
@@ -82,7 +77,6 @@ def test_model_without_colour_features_ignores_them_and_widening_keeps_its_outpu
     other = list(args)
     tokens = args[6].tokens.clone()
     tokens[..., MINILM_DIM:] = torch.randn_like(tokens[..., MINILM_DIM:])
-    from talkie.models.text_encoder import TextEmbedding
     other[6] = other[7] = TextEmbedding(tokens, args[6].mask, args[6].pooled)
     with torch.no_grad():
         before = model(*args)
