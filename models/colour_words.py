@@ -95,12 +95,40 @@ def lab_features(lab: np.ndarray) -> np.ndarray:
                                     math.sin(hue) * colourful, L / 100 * (1.0 - min(chroma / 40.0, 1.0))], np.float32)
 
 
-def token_colour_features(text: str, offsets: list[tuple[int, int]]) -> np.ndarray:
+NEUTRAL_WORD = "coloured"  # what MiniLM reads in place of a colour name in `neutralise_colour_names`
+
+
+def neutralise_colour_names(text: str, keep=frozenset()) -> tuple[str, list[tuple[int, int, np.ndarray]]]:
+    """`text` with every colour name (bar the normalised names in `keep`) replaced by
+    NEUTRAL_WORD, and the colour spans of the new text, each with its original name's CIELAB.
+
+    Training reads some captions this way: MiniLM then cannot tell "lemon-yellow" from
+    "scarlet" — not in the word's own state, nor through context or the sentence embedding —
+    so the colour features are the only thing that says which colour is meant. `keep` spares
+    names that mean something else in the caption ("steel" is a material, "pine" a wood)."""
+    out, spans, last = [], [], 0
+    for start, end, lab in colour_spans(text):
+        if normalise_name(text[start:end]) in keep:
+            continue
+        head = text[last:start]
+        head = re.sub(r"\b([Aa])n(\s+)$", r"\1\2", head)  # "an amber ball" -> "a coloured ball"
+        out.append(head)
+        at = sum(len(x) for x in out)
+        out.append(NEUTRAL_WORD)
+        spans.append((at, at + len(NEUTRAL_WORD), lab))
+        last = end
+    out.append(text[last:])
+    neutral = "".join(out)
+    kept = [sp for sp in colour_spans(neutral) if normalise_name(neutral[sp[0]:sp[1]]) in keep]
+    return neutral, sorted(spans + kept, key=lambda sp: sp[0])
+
+
+def token_colour_features(text: str, offsets: list[tuple[int, int]], spans=None) -> np.ndarray:
     """[len(offsets), FEATURES]: each token (character span from the tokenizer) inside a
     colour name gets that colour's features; every other token, and the special tokens
-    (empty spans), get zeros."""
+    (empty spans), get zeros. `spans` (start, end, CIELAB) replaces `colour_spans(text)`."""
     out = np.zeros((len(offsets), FEATURES), np.float32)
-    for start, end, lab in colour_spans(text):
+    for start, end, lab in (colour_spans(text) if spans is None else spans):
         feats = lab_features(lab)
         for t, (s, e) in enumerate(offsets):
             if e > s and s < end and e > start:

@@ -21,7 +21,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .colour_words import FEATURES as COLOUR_FEATURES
-from .colour_words import token_colour_features
+from .colour_words import neutralise_colour_names, token_colour_features
 
 MAX_TOKENS = 48
 MINILM_DIM = 384                           # MiniLM's hidden size: the sentence embedding
@@ -135,7 +135,8 @@ class TextEncoder:
         self.cache_size = cache_size
 
     @torch.no_grad()
-    def _encode_batch(self, texts: list[str]) -> list[TextEmbedding]:
+    def _encode_batch(self, texts: list[str], spans=None) -> list[TextEmbedding]:
+        """`spans`: per text, the colour spans to give features to (default: found in it)."""
         enc = self.tokenizer.encode_batch(texts)
         L = max(len(e.ids) for e in enc)
         ids = torch.zeros(len(texts), L, dtype=torch.long)
@@ -148,10 +149,17 @@ class TextEncoder:
         pooled = F.normalize((h * m).sum(1) / m.sum(1), dim=-1)
         colour = torch.zeros(len(texts), L, COLOUR_FEATURES)
         for i, (t, e) in enumerate(zip(texts, enc)):
-            colour[i, :len(e.ids)] = torch.from_numpy(token_colour_features(t, e.offsets))
+            colour[i, :len(e.ids)] = torch.from_numpy(token_colour_features(t, e.offsets, spans and spans[i]))
         h = torch.cat([h, colour], -1)
         return [TextEmbedding(h[i:i + 1, :len(e.ids)], mask[i:i + 1, :len(e.ids)], pooled[i:i + 1])
                 for i, e in enumerate(enc)]
+
+    def encode_colour_neutral(self, text: str, keep=frozenset()) -> TextEmbedding:
+        """Training's colour-blind reading of one caption: MiniLM sees NEUTRAL_WORD wherever a
+        colour name stood (`colour_words.neutralise_colour_names`), and those tokens carry the
+        name's colour features. Not cached: training captions rarely repeat."""
+        neutral, spans = neutralise_colour_names(text, keep)
+        return self._encode_batch([neutral], [spans])[0]
 
     def encode(self, texts: list[str] | str) -> TextEmbedding:
         if isinstance(texts, str):

@@ -9,6 +9,7 @@ import torch
 
 from ..config import STEMS
 from ..text_encoder import TextEncoder
+from ..world.colour_names import grammar_names_of_other_things
 
 TEXT_TOKENS = 32
 
@@ -21,10 +22,15 @@ def _pad_tokens(emb):
 
 
 class LatentEncoder:
-    """Picklable factory: builds the frozen codecs + text encoder inside the worker."""
+    """Picklable factory: builds the frozen codecs + text encoder inside the worker.
 
-    def __init__(self, codec_path_video: str, codec_path_audio: str):
+    `colour_neutral_p`: share of clips whose caption MiniLM reads with its colour names
+    replaced by a neutral word, the colour left to the names' colour features
+    (`TextEncoder.encode_colour_neutral`); drawn per clip from its seed, so a run repeats."""
+
+    def __init__(self, codec_path_video: str, codec_path_audio: str, colour_neutral_p: float = 0.0):
         self.paths = (codec_path_video, codec_path_audio)
+        self.colour_neutral_p = colour_neutral_p
 
     def __call__(self):
         from ..checkpoint import load_checkpoint, load_into
@@ -41,6 +47,7 @@ class LatentEncoder:
         video.eval()
         audio.eval()
         text = TextEncoder()
+        keep = grammar_names_of_other_things()
 
         @torch.no_grad()
         def encode(clip, seed):
@@ -52,7 +59,8 @@ class LatentEncoder:
             stems = torch.nn.functional.pad(stems, (0, n - stems.shape[-1]))
             za = audio.encode(stems)                                   # [S, La, d]
             za = za.permute(1, 0, 2).flatten(1).numpy().astype(np.float32)
-            cap = _pad_tokens(text.encode(clip.caption))
+            neutral = self.colour_neutral_p > 0 and np.random.default_rng([seed, 0xC1]).random() < self.colour_neutral_p
+            cap = _pad_tokens(text.encode_colour_neutral(clip.caption, keep) if neutral else text.encode(clip.caption))
             acap = _pad_tokens(text.encode(clip.audio_caption or clip.caption))
             return {"zv": zv, "za": za, "cap": cap, "acap": acap, "family": clip.scene["family"], "seed": seed}
 

@@ -11,7 +11,11 @@ attributes onto the per-token path and make the adaLN path tolerate unfamiliar s
   renormalised;
 - each real token is hidden from cross-attention with a small probability (MiniLM's token
   states are contextual, so an attribute is also carried by its neighbours);
-- the token states get a little Gaussian noise.
+- the token states get a little Gaussian noise;
+- in some captions the MiniLM part of every colour-name token is replaced by the caption's
+  mean MiniLM state, leaving only the token's colour-survey features (`colour_words`) to say
+  which colour it is: the model learns to read colour from what the name looks like, which
+  is all it has for a colour word it never trained on.
 
 The empty prompt (classifier-free guidance's unconditional branch) is never perturbed: at
 sampling time it is exactly the empty embedding."""
@@ -22,7 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from ..text_encoder import TextEmbedding
+from ..text_encoder import MINILM_DIM, TextEmbedding
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class TextAugment:
     pooled_max: float = 2.0        # noise norm drawn from U(0, pooled_max); 2.0 -> cosine ~0.45
     token_drop: float = 0.0        # probability of hiding each real token (one always stays)
     token_noise_max: float = 0.0   # per-dim noise std drawn from U(0, this) per caption
+    colour_word_blank: float = 0.0  # share of captions whose colour-name tokens lose their MiniLM state
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "TextAugment":
@@ -42,7 +47,7 @@ class TextAugment:
 
     @property
     def active(self) -> bool:
-        return self.pooled_p > 0 or self.token_drop > 0 or self.token_noise_max > 0
+        return self.pooled_p > 0 or self.token_drop > 0 or self.token_noise_max > 0 or self.colour_word_blank > 0
 
     def __call__(self, text: TextEmbedding, keep: np.ndarray, rng: np.random.Generator) -> TextEmbedding:
         """Perturb the captions of `text` where `keep` is False (`keep` marks the empty
@@ -70,4 +75,19 @@ class TextAugment:
         std = torch.from_numpy(rng.uniform(0, self.token_noise_max, B)).float() * aug.float()
         tokens = tokens + std[:, None, None] * torch.from_numpy(rng.standard_normal((B, L, D))).float()
         tokens = tokens * text.mask[..., None]  # padding stays zero
+        if self.colour_word_blank > 0:  # drawn only when on: older configs keep their random stream
+            tokens = self._blank_colour_words(tokens, text, aug, rng)
         return TextEmbedding(tokens, mask, pooled)
+
+    def _blank_colour_words(self, tokens, text, aug, rng):
+        """Replace the MiniLM part of colour-name tokens (those with colour features) by the
+        mean MiniLM state of the caption's other real tokens, in a `colour_word_blank` share
+        of the augmented captions. The colour features themselves are kept."""
+        B, mask = tokens.shape[0], text.mask
+        colour = (text.tokens[..., MINILM_DIM:] != 0).any(-1) & mask  # before the noise touched them
+        blank = aug & torch.from_numpy(rng.random(B) < self.colour_word_blank)
+        others = (mask & ~colour).float()[..., None]
+        context = (tokens[..., :MINILM_DIM] * others).sum(1) / others.sum(1).clamp(min=1)
+        replace = (colour & blank[:, None])[..., None]
+        word = torch.where(replace, context[:, None, :].expand_as(tokens[..., :MINILM_DIM]), tokens[..., :MINILM_DIM])
+        return torch.cat([word, tokens[..., MINILM_DIM:]], -1)

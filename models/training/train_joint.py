@@ -232,7 +232,7 @@ def main(argv=None):
                         {"kind": "video_codec", "config": model.video_codec.cfg.to_dict()})
         save_checkpoint(codec_files[1], model.audio_codec.state_dict(),
                         {"kind": "audio_codec", "config": model.audio_codec.cfg.to_dict()})
-    encoder = LatentEncoder(*codec_files)
+    encoder = LatentEncoder(*codec_files, colour_neutral_p=tc.get("colour_word_neutral", 0.0))
     stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256,
                         colour_name_p=tc.get("colour_names", 0.0))
     buf = LatentBuffer(tc["buffer"])

@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from ..colour_words import lexicon, srgb_to_lab
+from ..colour_words import colour_spans, lexicon, normalise_name, srgb_to_lab
 from .captions import SPLITS, W
 from .families.common import COLOURS
 
@@ -68,3 +68,16 @@ def training_colour_names() -> dict[str, list[str]]:
         if ok:
             out[nearest].append(name)
     return {c: sorted(v) for c, v in out.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def grammar_names_of_other_things() -> frozenset[str]:
+    """Survey names the caption grammar uses for something other than a colour ("steel" is a
+    metal, "pine" a wood): training that hides colour names from MiniLM keeps these readable."""
+    out = set()
+    for key, splits in W.items():
+        if key in COLOURS:
+            continue
+        for phrase in (w for words in splits for w in words):
+            out.update(normalise_name(phrase[start:end]) for start, end, _ in colour_spans(phrase))
+    return frozenset(out)

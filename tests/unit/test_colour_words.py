@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from talkie.models.colour_words import FEATURE_GAIN, FEATURES, colour_spans, lab_features, lexicon, srgb_to_lab
+from talkie.models.colour_words import (FEATURE_GAIN, FEATURES, NEUTRAL_WORD, colour_spans, lab_features, lexicon,
+                                        neutralise_colour_names, srgb_to_lab)
 from talkie.models.joint_model import JointConfig, JointModel
 from talkie.models.text_encoder import MINILM_DIM, TOKEN_DIM, TextEmbedding, TextEncoder
 from talkie.models.world import caption, sample_scene
 from talkie.models.world.captions import W
-from talkie.models.world.colour_names import training_colour_names
+from talkie.models.world.colour_names import grammar_names_of_other_things, training_colour_names
 from talkie.models.world.families.common import COLOURS
 
 
@@ -57,6 +58,31 @@ def test_encoder_puts_features_on_the_colour_words_tokens_only():
     # the MiniLM part and the sentence embedding do not depend on the colour features
     plain = te.encode("a ball and a wooden drum")
     assert plain.tokens[0, :, MINILM_DIM:].abs().sum() == 0
+
+
+def test_neutral_reading_hides_which_colour_from_minilm_but_not_from_the_features():
+    keep = grammar_names_of_other_things()
+    assert {"steel", "pine"} <= keep and not keep & set(COLOURS)
+    text, spans = neutralise_colour_names("An Amber steel ball and a sky-blue drum", keep)
+    assert text == f"A {NEUTRAL_WORD} steel ball and a {NEUTRAL_WORD} drum"   # article follows the new word
+    lex = lexicon()
+    assert [text[s:e] for s, e, _ in spans] == [NEUTRAL_WORD, "steel", NEUTRAL_WORD]
+    assert [lab for _, _, lab in spans] == [pytest.approx(lex[n]) for n in ("amber", "steel", "sky blue")]
+    te = TextEncoder()
+    scarlet = te.encode_colour_neutral("a scarlet ball bouncing", keep)
+    lemon = te.encode_colour_neutral("a lemon-yellow ball bouncing", keep)
+    # MiniLM sees the same sentence (same states, same sentence embedding) ...
+    assert torch.equal(scarlet.tokens[..., :MINILM_DIM], lemon.tokens[..., :MINILM_DIM])
+    assert torch.equal(scarlet.pooled, lemon.pooled)
+    # ... and only the neutral word's token carries the colour, each its own
+    flagged = (scarlet.tokens[0, :, MINILM_DIM:] != 0).any(-1).nonzero().flatten().tolist()
+    assert te.tokenizer.encode(f"a {NEUTRAL_WORD} ball bouncing").tokens[flagged[0]] == NEUTRAL_WORD
+    assert len(flagged) == 1
+    assert scarlet.tokens[0, flagged[0], MINILM_DIM:].numpy() == pytest.approx(lab_features(lex["scarlet"]))
+    assert lemon.tokens[0, flagged[0], MINILM_DIM:].numpy() == pytest.approx(lab_features(lex["lemon yellow"]))
+    # a caption without colour names reads as usual
+    plain = "two hands clapping quickly"
+    assert torch.equal(te.encode_colour_neutral(plain).tokens, te.encode(plain).tokens)
 
 
 def _inputs(B=2, dim=TOKEN_DIM, seed=0):

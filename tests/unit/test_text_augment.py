@@ -51,3 +51,25 @@ def test_same_seed_same_perturbation():
     a = aug(text, np.zeros(64, bool), np.random.default_rng(5))
     b = aug(text, np.zeros(64, bool), np.random.default_rng(5))
     assert torch.equal(a.tokens, b.tokens) and torch.equal(a.mask, b.mask) and torch.equal(a.pooled, b.pooled)
+
+
+def test_colour_word_blank_keeps_only_the_colour_features_of_colour_words():
+    from talkie.models.text_encoder import MINILM_DIM, TOKEN_DIM
+    text = _batch(B=32, D=TOKEN_DIM)
+    colour = torch.zeros(32, 12, dtype=torch.bool)
+    colour[:, 0] = True                                 # token 0 of every caption names a colour
+    tokens = text.tokens.clone()
+    tokens[..., MINILM_DIM:] *= colour[..., None]       # only colour words carry colour features
+    text = TextEmbedding(tokens, text.mask, text.pooled)
+    uncond = np.zeros(32, bool)
+    uncond[:4] = True
+    out = TextAugment(colour_word_blank=0.5)(text, uncond, np.random.default_rng(2))
+    changed = (out.tokens != text.tokens).any(-1)
+    assert not changed[:4].any()                                             # unconditional untouched
+    assert not changed[:, 1:].any()                                          # other tokens untouched
+    blanked = changed[:, 0]
+    assert 6 <= int(blanked.sum()) <= 22                                     # about half the captions
+    assert torch.equal(out.tokens[..., MINILM_DIM:], text.tokens[..., MINILM_DIM:])  # features kept
+    for b in torch.nonzero(blanked & (text.mask.sum(1) > 1)).flatten():
+        rest = text.tokens[b, 1:int(text.mask[b].sum()), :MINILM_DIM].mean(0)
+        assert torch.allclose(out.tokens[b, 0, :MINILM_DIM], rest, atol=1e-5)  # the caption's mean state
