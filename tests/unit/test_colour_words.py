@@ -1,7 +1,9 @@
 """Colour names as perceptual token features: found in free text, aligned to the tokenizer,
 read by models that learnt them and ignored by models trained before them; the survey
 names used as training words never touch a held-out word."""
+import json
 import math
+import os
 import re
 
 import numpy as np
@@ -16,6 +18,8 @@ from talkie.models.world import caption, sample_scene
 from talkie.models.world.captions import W
 from talkie.models.world.colour_names import grammar_names_of_other_things, training_colour_names
 from talkie.models.world.families.common import COLOURS
+
+TINY = os.path.join(os.path.dirname(__file__), "..", "..", "models", "configs", "talkie-tiny.json")
 
 
 def test_lab_of_primaries_and_white():
@@ -154,3 +158,31 @@ def test_survey_neighbours_script_names_whole_words_only():
     held = result["heldout"]
     assert held["total"] == sum(len(W[c][1]) for c in COLOURS) and held["right"] <= held["named"] <= held["total"]
     assert csn.markdown(result).count("\n") == 4
+
+
+def test_colour_feature_probe_swaps_only_the_features_and_tallies_what_it_sees(tmp_path):
+    import colour_feature_probe as cfp  # scripts/ is on pytest's pythonpath
+    from talkie.models.av_model import TalkieModel
+
+    te = TextEncoder()
+    swapper = cfp.SwappedColourEncoder(te)
+    prompt = cfp.PROMPT.format(word="yellow")
+    own = swapper.encode(prompt)
+    swapper.colour = "blue"
+    blue = swapper.encode(prompt)
+    assert torch.equal(own.tokens[..., :MINILM_DIM], blue.tokens[..., :MINILM_DIM]) and torch.equal(own.pooled, blue.pooled)
+    named = (own.tokens[0, :, MINILM_DIM:] != 0).any(-1)
+    assert named.sum() == 1 and not torch.equal(own.tokens[0, named], blue.tokens[0, named])
+    assert blue.tokens[0, named, MINILM_DIM:][0].numpy() == pytest.approx(
+        lab_features(srgb_to_lab(np.array(COLOURS["blue"], float))))
+    ckpt = tmp_path / "tiny.safetensors"
+    TalkieModel.from_size_config(str(TINY)).save(str(ckpt))
+    out = tmp_path / "probe.json"
+    assert cfp.main(["--checkpoint", str(ckpt), "--words", "yellow", "--colours", "yellow", "blue", "--seeds", "1",
+                     "--json", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert [(r["word"], r["features"], len(r["detected"])) for r in res["rows"]] == [("yellow", "yellow", 1), ("yellow", "blue", 1)]
+    for key in ("own_colour_right", "swapped_follow_features", "swapped_follow_word"):
+        assert 0.0 <= res[key] <= 1.0
+    with pytest.raises(SystemExit):
+        cfp.main(["--checkpoint", str(ckpt), "--colours", "teal"])
