@@ -149,7 +149,8 @@ class TextEncoder:
         pooled = F.normalize((h * m).sum(1) / m.sum(1), dim=-1)
         colour = torch.zeros(len(texts), L, COLOUR_FEATURES)
         for i, (t, e) in enumerate(zip(texts, enc)):
-            colour[i, :len(e.ids)] = torch.from_numpy(token_colour_features(t, e.offsets, spans and spans[i]))
+            named = None if spans is None else spans[i]
+            colour[i, :len(e.ids)] = torch.from_numpy(token_colour_features(t, e.offsets, named))
         h = torch.cat([h, colour], -1)
         return [TextEmbedding(h[i:i + 1, :len(e.ids)], mask[i:i + 1, :len(e.ids)], pooled[i:i + 1])
                 for i, e in enumerate(enc)]
