@@ -38,6 +38,9 @@ def build_parser():
                         "sampling pass with block-local attention")
     g.add_argument("--width", type=_positive_int, default=256)
     g.add_argument("--height", type=_positive_int, default=256)
+    g.add_argument("--no-colour-grounding", action="store_true",
+                   help="read colour names the model never trained on as written (default: said with the "
+                        "nearest trained colour word, e.g. 'cobalt' -> 'blue')")
     g.add_argument("--checkpoint", default=None, help="a Talkie .safetensors file (default: the shipped model)")
     g.add_argument("--threads", type=_positive_int, default=None)
     g.add_argument("--out", required=True, help="output .mp4 path")
@@ -55,7 +58,7 @@ def generate(args) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
-    gen = Generator.from_checkpoint(args.checkpoint)
+    gen = Generator.from_checkpoint(args.checkpoint, ground_colours=not args.no_colour_grounding)
     t_load = time.perf_counter() - t0
     settings = SamplingSettings()
     if args.steps:
@@ -68,7 +71,8 @@ def generate(args) -> dict:
     clip = gen.generate(args.prompt, args.seconds, args.fps, args.seed, audio_prompt=args.audio_prompt,
                         negative=args.negative, settings=settings, timings=timings)
     t1 = time.perf_counter()
-    meta = {"talkie": json.dumps({"prompt": args.prompt, "audio_prompt": args.audio_prompt, "seed": args.seed,
+    meta = {"talkie": json.dumps({"prompt": args.prompt, "said": gen.said(args.prompt),
+                                  "audio_prompt": args.audio_prompt, "seed": args.seed,
                                   "seconds": args.seconds, "fps": args.fps, "steps": settings.steps})}
     write_av_mp4(args.out, clip.frames[0], clip.mix[0], clip.fps, clip.sample_rate, metadata=meta,
                  size=(args.width, args.height))

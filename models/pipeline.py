@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import torch
 
 from .av_model import TalkieModel
+from .colour_grounding import ColourVocabulary
 from .config import AVConfig
 from .sampler import Conditioning, Guidance, sample
 from .text_encoder import TextEncoder
@@ -64,17 +65,26 @@ def token_times(cfg: AVConfig, batch: int, device="cpu"):
 
 
 class Generator:
-    def __init__(self, model: TalkieModel, text_encoder: TextEncoder | None = None):
+    """`ground_colours`: say colour names the model never trained on with its own colour words
+    (`colour_grounding`; only where the checkpoint records its trained colour vocabulary)."""
+
+    def __init__(self, model: TalkieModel, text_encoder: TextEncoder | None = None, ground_colours: bool = True):
         self.model = model
         self.text = text_encoder or TextEncoder()
+        meta = getattr(model, "checkpoint_meta", None)
+        self.colours = ColourVocabulary.from_meta(meta) if ground_colours else None
 
     @classmethod
-    def from_checkpoint(cls, path: str | None = None) -> "Generator":
-        return cls(TalkieModel.load(path or default_checkpoint_path()))
+    def from_checkpoint(cls, path: str | None = None, ground_colours: bool = True) -> "Generator":
+        return cls(TalkieModel.load(path or default_checkpoint_path()), ground_colours=ground_colours)
+
+    def said(self, text: str) -> str:
+        """The text the model reads for `text` (colour names grounded where that is on)."""
+        return self.colours.ground(text)[0] if self.colours and text else text
 
     def conditioning(self, prompt: str, audio_prompt: str | None = None, negative: str = "",
                      audio_negative: str | None = None, batch: int = 1) -> Conditioning:
-        enc = lambda t: self.text.encode([t] * batch)  # noqa: E731
+        enc = lambda t: self.text.encode([self.said(t)] * batch)  # noqa: E731
         return Conditioning(video=enc(prompt), audio=enc(audio_prompt or prompt), video_neg=enc(negative),
                             audio_neg=enc(audio_negative if audio_negative is not None else negative))
 

@@ -2,19 +2,35 @@
 [[token states [1, L, 392] (MiniLM 384 + colour-name features 8), {"pooled_output": [1, 384], "talkie_audio": (...)}]]."""
 from __future__ import annotations
 
+import logging
+
 from comfy_api.latest import io
 
+from ..models.colour_grounding import ColourVocabulary
 from .types import CATEGORY, TalkieModelType
 
 MAX_PROMPT_CHARS = 20000
+log = logging.getLogger(__name__)
 
 
-def encode(handle, prompt: str, audio_prompt: str | None) -> list:
+def grounded(handle, text: str) -> str:
+    """`text` with the colour names this model never trained on said in its own colour words."""
+    vocabulary = ColourVocabulary.from_meta(getattr(handle.model, "checkpoint_meta", None))
+    if vocabulary is None or not text:
+        return text
+    said, done = vocabulary.ground(text)
+    if done:
+        log.info("Talkie Text Encode: %s", ", ".join(f"{g.name!r} -> {g.said!r}" for g in done))
+    return said
+
+
+def encode(handle, prompt: str, audio_prompt: str | None, ground_colours: bool = True) -> list:
     te = handle.text_encoder
-    main = te.encode(prompt)
+    say = (lambda t: grounded(handle, t)) if ground_colours else (lambda t: t)  # noqa: E731
+    main = te.encode(say(prompt))
     extra = {"pooled_output": main.pooled}
     if audio_prompt and audio_prompt.strip():
-        aud = te.encode(audio_prompt)
+        aud = te.encode(say(audio_prompt))
         extra["talkie_audio"] = {"tokens": aud.tokens, "pooled": aud.pooled}
     return [[main.tokens, extra]]
 
@@ -36,16 +52,22 @@ class TalkieTextEncode(io.ComfyNode):
                                 tooltip="What happens in the clip, e.g. 'a red rubber ball bouncing on the floor'."),
                 io.String.Input("audio_prompt", multiline=True, default="", optional=True,
                                 tooltip="Optional: what the clip sounds like. Empty = the audio follows the prompt."),
+                io.Boolean.Input("ground_colours", default=True, optional=True,
+                                 tooltip="Say colour names the model never trained on ('cobalt', 'lilac') with the "
+                                         "trained colour word that looks nearest ('blue', 'purple'), per the xkcd "
+                                         "colour survey. Only for models that record their colour words; the "
+                                         "server log lists each replacement. Off = the model reads the prompt as "
+                                         "written."),
             ],
             outputs=[io.Conditioning.Output(tooltip="Core-format conditioning; core conditioning nodes work on it.")],
         )
 
     @classmethod
-    def execute(cls, model, prompt, audio_prompt=None) -> io.NodeOutput:
+    def execute(cls, model, prompt, audio_prompt=None, ground_colours=True) -> io.NodeOutput:
         for name, text in (("prompt", prompt), ("audio_prompt", audio_prompt)):
             if text is not None and not isinstance(text, str):
                 raise ValueError(f"{name} must be text, got {type(text).__name__}")
             if text is not None and len(text) > MAX_PROMPT_CHARS:
                 raise ValueError(f"{name} is {len(text)} characters long; at most {MAX_PROMPT_CHARS} are accepted "
                                  "(the text encoder reads only the first few hundred words anyway)")
-        return io.NodeOutput(encode(model, prompt, audio_prompt))
+        return io.NodeOutput(encode(model, prompt, audio_prompt, bool(ground_colours)))

@@ -23,7 +23,8 @@ SAMPLER = {"steps": _S.steps, **GUIDANCE, "sampler": _S.method, "denoise": 1.0}
 NODES = {
     "TalkieLoadModel": ([("checkpoint", "COMBO", True)], [("model", "TALKIE_MODEL")]),
     "TalkieTextEncode": ([("model", "TALKIE_MODEL", False), ("prompt", "STRING", True),
-                          ("audio_prompt", "STRING", True)], [("CONDITIONING", "CONDITIONING")]),
+                          ("audio_prompt", "STRING", True), ("ground_colours", "BOOLEAN", True)],
+                         [("CONDITIONING", "CONDITIONING")]),
     "TalkieEmptyAVLatent": ([("model", "TALKIE_MODEL", False), ("seconds", "FLOAT", True), ("fps", "FLOAT", True),
                              ("width", "INT", True), ("height", "INT", True), ("batch_size", "INT", True)],
                             [("LATENT", "LATENT")]),
@@ -127,9 +128,9 @@ def text_to_av_core(prompt: str, seconds: float = 4.0, seed: int = 42) -> list[d
     return [
         {"id": 1, "type": "TalkieLoadModel", "pos": [20, 60], "widgets": {"checkpoint": "(shipped) talkie-s.safetensors"}},
         {"id": 2, "type": "TalkieTextEncode", "pos": [380, 20], "size": [380, 180],
-         "widgets": {"prompt": prompt, "audio_prompt": ""}, "links": {"model": (1, 0)}, "title": "Prompt"},
+         "widgets": {"prompt": prompt, "audio_prompt": "", "ground_colours": True}, "links": {"model": (1, 0)}, "title": "Prompt"},
         {"id": 3, "type": "TalkieTextEncode", "pos": [380, 240], "size": [380, 160],
-         "widgets": {"prompt": "", "audio_prompt": ""}, "links": {"model": (1, 0)}, "title": "Negative prompt"},
+         "widgets": {"prompt": "", "audio_prompt": "", "ground_colours": True}, "links": {"model": (1, 0)}, "title": "Negative prompt"},
         {"id": 4, "type": "TalkieEmptyAVLatent", "pos": [380, 440],
          "widgets": {"seconds": seconds, "fps": 24.0, "width": 256, "height": 256, "batch_size": 1},
          "links": {"model": (1, 0)}},
@@ -145,9 +146,9 @@ def conditioned_tail(prompt: str, latent_src: tuple, seed: int, audio_prompt: st
     return [
         {"id": 1, "type": "TalkieLoadModel", "pos": [20, 60], "widgets": {"checkpoint": "(shipped) talkie-s.safetensors"}},
         {"id": 2, "type": "TalkieTextEncode", "pos": [380, 20], "size": [380, 180],
-         "widgets": {"prompt": prompt, "audio_prompt": audio_prompt}, "links": {"model": (1, 0)}, "title": "Prompt"},
+         "widgets": {"prompt": prompt, "audio_prompt": audio_prompt, "ground_colours": True}, "links": {"model": (1, 0)}, "title": "Prompt"},
         {"id": 3, "type": "TalkieTextEncode", "pos": [380, 240], "size": [380, 160],
-         "widgets": {"prompt": "", "audio_prompt": ""}, "links": {"model": (1, 0)}, "title": "Negative prompt"},
+         "widgets": {"prompt": "", "audio_prompt": "", "ground_colours": True}, "links": {"model": (1, 0)}, "title": "Negative prompt"},
         {"id": 5, "type": "TalkieJointSampler", "pos": [1180, 60], "size": [320, 300],
          "widgets": {"seed": seed, **SAMPLER},
          "links": {"model": (1, 0), "positive": (2, 0), "negative": (3, 0), "latent": latent_src}},

@@ -90,10 +90,11 @@ def codec_round_trip(model, clip, cfg: AVConfig, streams: str = "both") -> ClipD
 
 def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", families=None,
         settings=None, reference: bool = False, seed_start: int = 0, seconds: float | None = None,
-        progress=None, round_trip: str | None = None) -> dict:
+        progress=None, round_trip: str | None = None, ground_colours: bool = True) -> dict:
     """`settings`: a SamplingSettings (default: the shipped defaults). `round_trip` ("both",
     "video" or "audio"): rendered clips through the checkpoint's codecs (that stream's only)
-    instead of generated ones."""
+    instead of generated ones. `ground_colours`: as `Generator`'s (records say what the model
+    read where it differs from the caption)."""
     families = list(families or FAMILIES)
     unknown = sorted(set(families) - set(FAMILIES))
     if unknown:
@@ -107,7 +108,7 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
         cfg = native_clip_config(model, seconds)
     elif not reference:
         from ..pipeline import Generator, SamplingSettings
-        gen = Generator.from_checkpoint(checkpoint)
+        gen = Generator.from_checkpoint(checkpoint, ground_colours=ground_colours)
         settings = settings or SamplingSettings()
         cfg = native_clip_config(gen.model, seconds)
     else:
@@ -126,6 +127,8 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
                 out = gen.generate(clip.caption, seconds=cfg.seconds, fps=cfg.fps, seed=seed, width=cfg.width,
                                    height=cfg.height, settings=settings)
                 rec["generation_s"] = time.perf_counter() - t0
+                if gen.said(clip.caption) != clip.caption:
+                    rec["said"] = gen.said(clip.caption)
                 data = ClipData.from_generated(out)
             rec.update(evaluate_clip(data, clip.scene))
             records.append(rec)
@@ -134,7 +137,7 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
     result = aggregate(records)
     result["config"] = {"checkpoint": checkpoint, "split": split, "clips_per_family": clips_per_family,
                         "families": families, "reference": reference, "codec_round_trip": round_trip,
-                        "seed_start": seed_start,
+                        "seed_start": seed_start, "ground_colours": ground_colours,
                         "sampling": None if reference or round_trip else _settings_dict(settings), "seconds": cfg.seconds, "fps": cfg.fps,
                         "width": cfg.width, "height": cfg.height}
     result["clips"] = records
@@ -175,6 +178,8 @@ def main(argv=None) -> int:
                    help="evaluate the rendered clips after the checkpoint's codecs (no transformer); "
                         "'video' or 'audio' sends only that stream through its codec")
     p.add_argument("--seed-start", type=int, default=0, help="first held-out scene seed")
+    p.add_argument("--no-colour-grounding", action="store_true",
+                   help="let the model read untrained colour names as they are (the model alone)")
     p.add_argument("--seconds", type=float, default=None,
                    help="clip length (default: the checkpoint's; 4 s with --reference)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -198,7 +203,7 @@ def main(argv=None) -> int:
                   f"  F1 {s.get('f1', float('nan')):.2f}  {r['caption']!r}", flush=True)
 
     result = run(a.checkpoint, a.clips_per_family, a.split, a.families, _settings_from_args(a), a.reference,
-                 a.seed_start, a.seconds, progress, a.codec_round_trip)
+                 a.seed_start, a.seconds, progress, a.codec_round_trip, not a.no_colour_grounding)
     result["config"]["threads"] = torch.get_num_threads()
     result = _jsonable(result)
     with open(a.out, "w") as f:

@@ -24,9 +24,11 @@ import torch.distributed as dist
 from ..av_model import TalkieModel
 from ..checkpoint import load_checkpoint, load_into, save_checkpoint
 from ..codecs import AudioCodecConfig, VideoCodecConfig
+from ..colour_grounding import COLOUR_VOCABULARY_KEY
 from ..config import AVConfig
 from ..joint_model import JointConfig
 from ..text_encoder import TextEmbedding
+from ..world.colour_names import trained_colour_vocabulary
 from .data import ClipStream
 from .latent_source import TEXT_TOKENS, LatentEncoder
 from .text_augment import TextAugment
@@ -250,6 +252,7 @@ def main(argv=None):
         model.audio_mean.copy_(torch.from_numpy(za.mean(0)))
         model.audio_std.copy_(torch.from_numpy(za.std(0) + 1e-4))
     norm = (model.video_mean, model.video_std, model.audio_mean, model.audio_std)
+    colour_vocabulary = trained_colour_vocabulary().to_meta()  # what its captions called each colour
     budget_s = args.hours * 3600
     # --hours always adds to what the weights already had; the cosine runs over the whole
     # history, so a resumed or continued run restarts warm and decays to the floor again
@@ -274,7 +277,8 @@ def main(argv=None):
         joint.load_state_dict(ema)
         model.save(os.path.join(args.out, "talkie.safetensors"),
                    {"step": step, "trained_hours": round(trained_s / 3600, 3), "clips_seen": buf.seen,
-                    "recipe": f"python -m talkie.models.training.train_joint --config {args.config}", **lineage})
+                    "recipe": f"python -m talkie.models.training.train_joint --config {args.config}",
+                    COLOUR_VOCABULARY_KEY: colour_vocabulary, **lineage})
         joint.load_state_dict(live)
 
     while time.time() - t0 < budget_s:

@@ -16,7 +16,7 @@ import re
 import numpy as np
 
 from ..colour_words import colour_spans, lexicon, normalise_name, srgb_to_lab
-from .captions import SPLITS, W
+from .captions import AUDIO_WORDS, RAIN_OVERLAY, SPLITS, TEMPLATES, W
 from .families.common import COLOURS
 
 NAMED_RADIUS = 45.0     # CIELAB distance for names with an agreeing basic term
@@ -73,11 +73,30 @@ def training_colour_names() -> dict[str, list[str]]:
 @functools.lru_cache(maxsize=1)
 def grammar_names_of_other_things() -> frozenset[str]:
     """Survey names the caption grammar uses for something other than a colour ("steel" is a
-    metal, "pine" a wood): training that hides colour names from MiniLM keeps these readable."""
-    out = set()
-    for key, splits in W.items():
-        if key in COLOURS:
-            continue
-        for phrase in (w for words in splits for w in words):
-            out.update(normalise_name(phrase[start:end]) for start, end, _ in colour_spans(phrase))
-    return frozenset(out)
+    metal, "pine" a wood, "dark" the storm's sky): training that hides colour names from MiniLM
+    keeps these readable, and colour grounding leaves them as written."""
+    phrases = [w for key, splits in W.items() if key not in COLOURS for words in splits for w in words]
+    templates = [t for pair in TEMPLATES.values() for split in pair for t in split]
+    templates += [t for split in RAIN_OVERLAY for t in split] + list(AUDIO_WORDS.values())
+    phrases += [re.sub(r"\{\w+\}", ",", t) for t in templates]  # the fixed words around the slots
+    return frozenset(normalise_name(p[start:end]) for p in phrases for start, end, _ in colour_spans(p))
+
+
+@functools.lru_cache(maxsize=1)
+def trained_colour_vocabulary():
+    """The colour words training captions use, as a `ColourVocabulary`: the grammar's training
+    synonyms and `training_colour_names`, each with its survey colour (the world's own rendered
+    colour where the survey has no such name, e.g. "snow-white") and the colour's plain grammar
+    word ("red") to say in its place; the grammar's other colour-like words ("steel") are known."""
+    from ..colour_grounding import ColourVocabulary
+
+    lex = lexicon()
+    colours = {}
+    for c in COLOURS:
+        plain = W[c][0][0]
+        for word in W[c][0]:
+            name = normalise_name(re.sub(r"-colou?red$", "", word))
+            colours[word] = (lex.get(name, srgb_to_lab(COLOURS[c])), plain)
+        for name in training_colour_names()[c]:
+            colours.setdefault(name, (lex[name], plain))
+    return ColourVocabulary(colours, grammar_names_of_other_things())

@@ -137,6 +137,11 @@ def test_joint_training_runs_and_resumes(tmp_path):
     model = TalkieModel.load(str(out / "talkie.safetensors"))
     first = model.checkpoint_meta["step"]
     assert first >= 1 and json.loads(json.dumps(model.checkpoint_meta))["recipe"].startswith("python -m")
+    from talkie.models.colour_grounding import ColourVocabulary
+    from talkie.models.world.colour_names import trained_colour_vocabulary
+
+    recorded = ColourVocabulary.from_meta(model.checkpoint_meta)  # the words its captions used
+    assert recorded is not None and recorded.to_meta() == trained_colour_vocabulary().to_meta()
     _run(common + ["--resume", "--hours", "0.002"], tmp_path)
     _, meta = load_checkpoint(str(out / "train_state.safetensors"))
     assert meta["step"] > first
