@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from comfy_api.latest import io
+from comfy_api.latest import io, ui
 
 from ..models.colour_grounding import ColourVocabulary
 from .types import CATEGORY, TalkieModelType
@@ -13,26 +13,31 @@ MAX_PROMPT_CHARS = 20000
 log = logging.getLogger(__name__)
 
 
-def grounded(handle, text: str) -> str:
-    """`text` with the colour names this model never trained on said in its own colour words."""
+def grounded(handle, text: str, said: list) -> str:
+    """`text` with the colour names this model never trained on said in its own colour words;
+    what was replaced is appended to `said`."""
     vocabulary = ColourVocabulary.from_meta(getattr(handle.model, "checkpoint_meta", None))
     if vocabulary is None or not text:
         return text
-    said, done = vocabulary.ground(text)
-    if done:
-        log.info("Talkie Text Encode: %s", ", ".join(f"{g.name!r} -> {g.said!r}" for g in done))
-    return said
+    out, done = vocabulary.ground(text)
+    said += done
+    return out
 
 
-def encode(handle, prompt: str, audio_prompt: str | None, ground_colours: bool = True) -> list:
-    te = handle.text_encoder
-    say = (lambda t: grounded(handle, t)) if ground_colours else (lambda t: t)  # noqa: E731
+def encode(handle, prompt: str, audio_prompt: str | None, ground_colours: bool = True) -> tuple[list, str]:
+    """(conditioning, a line naming each colour word said in the model's words, or "")."""
+    te, said = handle.text_encoder, []
+    say = (lambda t: grounded(handle, t, said)) if ground_colours else (lambda t: t)  # noqa: E731
     main = te.encode(say(prompt))
     extra = {"pooled_output": main.pooled}
     if audio_prompt and audio_prompt.strip():
         aud = te.encode(say(audio_prompt))
         extra["talkie_audio"] = {"tokens": aud.tokens, "pooled": aud.pooled}
-    return [[main.tokens, extra]]
+    note = ""
+    if said:
+        note = "read as: " + ", ".join(dict.fromkeys(f"{g.name} -> {g.said}" for g in said))
+        log.info("Talkie Text Encode %s", note)
+    return [[main.tokens, extra]], note
 
 
 class TalkieTextEncode(io.ComfyNode):
@@ -56,7 +61,7 @@ class TalkieTextEncode(io.ComfyNode):
                                  tooltip="Say colour names the model never trained on ('cobalt', 'lilac') with the "
                                          "trained colour word that looks nearest ('blue', 'purple'), per the xkcd "
                                          "colour survey. Only for models that record their colour words; the "
-                                         "server log lists each replacement. Off = the model reads the prompt as "
+                                         "node shows each replacement after it runs. Off = the model reads the prompt as "
                                          "written."),
             ],
             outputs=[io.Conditioning.Output(tooltip="Core-format conditioning; core conditioning nodes work on it.")],
@@ -70,4 +75,5 @@ class TalkieTextEncode(io.ComfyNode):
             if text is not None and len(text) > MAX_PROMPT_CHARS:
                 raise ValueError(f"{name} is {len(text)} characters long; at most {MAX_PROMPT_CHARS} are accepted "
                                  "(the text encoder reads only the first few hundred words anyway)")
-        return io.NodeOutput(encode(model, prompt, audio_prompt, bool(ground_colours)))
+        conditioning, note = encode(model, prompt, audio_prompt, bool(ground_colours))
+        return io.NodeOutput(conditioning, ui=ui.PreviewText(note))

@@ -127,11 +127,11 @@ def build(spec: list[dict], note: str) -> dict:
 def text_to_av_core(prompt: str, seconds: float = 4.0, seed: int = 42) -> list[dict]:
     return [
         {"id": 1, "type": "TalkieLoadModel", "pos": [20, 60], "widgets": {"checkpoint": "(shipped) talkie-s.safetensors"}},
-        {"id": 2, "type": "TalkieTextEncode", "pos": [380, 20], "size": [380, 180],
+        {"id": 2, "type": "TalkieTextEncode", "pos": [380, 20], "size": [380, 210],
          "widgets": {"prompt": prompt, "audio_prompt": "", "ground_colours": True}, "links": {"model": (1, 0)}, "title": "Prompt"},
-        {"id": 3, "type": "TalkieTextEncode", "pos": [380, 240], "size": [380, 160],
+        {"id": 3, "type": "TalkieTextEncode", "pos": [380, 280], "size": [380, 160],
          "widgets": {"prompt": "", "audio_prompt": "", "ground_colours": True}, "links": {"model": (1, 0)}, "title": "Negative prompt"},
-        {"id": 4, "type": "TalkieEmptyAVLatent", "pos": [380, 440],
+        {"id": 4, "type": "TalkieEmptyAVLatent", "pos": [380, 505],
          "widgets": {"seconds": seconds, "fps": 24.0, "width": 256, "height": 256, "batch_size": 1},
          "links": {"model": (1, 0)}},
         {"id": 5, "type": "TalkieJointSampler", "pos": [800, 60], "size": [320, 300],
@@ -145,9 +145,9 @@ def conditioned_tail(prompt: str, latent_src: tuple, seed: int, audio_prompt: st
     """Load model + prompts + sampler + decode, sampling `latent_src` (node id, slot)."""
     return [
         {"id": 1, "type": "TalkieLoadModel", "pos": [20, 60], "widgets": {"checkpoint": "(shipped) talkie-s.safetensors"}},
-        {"id": 2, "type": "TalkieTextEncode", "pos": [380, 20], "size": [380, 180],
+        {"id": 2, "type": "TalkieTextEncode", "pos": [380, 20], "size": [380, 210],
          "widgets": {"prompt": prompt, "audio_prompt": audio_prompt, "ground_colours": True}, "links": {"model": (1, 0)}, "title": "Prompt"},
-        {"id": 3, "type": "TalkieTextEncode", "pos": [380, 240], "size": [380, 160],
+        {"id": 3, "type": "TalkieTextEncode", "pos": [380, 280], "size": [380, 160],
          "widgets": {"prompt": "", "audio_prompt": "", "ground_colours": True}, "links": {"model": (1, 0)}, "title": "Negative prompt"},
         {"id": 5, "type": "TalkieJointSampler", "pos": [1180, 60], "size": [320, 300],
          "widgets": {"seed": seed, **SAMPLER},
@@ -190,7 +190,7 @@ def main():
          "links": {"video": (9, 0)}},
     ]
     image_to_av = conditioned_tail("a blue rubber ball bouncing on the floor", (4, 0), seed=3) + [
-        {"id": 8, "type": "LoadImage", "pos": [380, 440], "size": [320, 320], "widgets": {"image": "talkie_first_frame.png"}},
+        {"id": 8, "type": "LoadImage", "pos": [380, 505], "size": [320, 320], "widgets": {"image": "talkie_first_frame.png"}},
         encode_node({"seconds": 4.0, "video_mode": "keep first frame"}, {"images": (8, 0)}),
         {"id": 7, "type": "TalkieSaveAV", "pos": [1880, 60], "size": [360, 420],
          "widgets": {"fps": 24.0, "filename_prefix": "talkie/image_to_av"},
@@ -198,7 +198,7 @@ def main():
     ]
     video_to_audio = conditioned_tail("a ball bouncing", (4, 0), seed=5) + [
         {"id": 8, "type": "LoadVideo", "pos": [20, 440], "size": [320, 320], "widgets": {"file": "talkie_bounce.mp4"}},
-        {"id": 9, "type": "GetVideoComponents", "pos": [380, 440], "links": {"video": (8, 0)}},
+        {"id": 9, "type": "GetVideoComponents", "pos": [380, 505], "links": {"video": (8, 0)}},
         encode_node({"video_mode": "keep all"}, {"images": (9, 0), "fps": (9, 2)}),
         {"id": 7, "type": "TalkieSaveAV", "pos": [1880, 60], "size": [360, 420],
          "widgets": {"fps": 24.0, "filename_prefix": "talkie/video_to_audio"},
@@ -206,7 +206,7 @@ def main():
     ]
     audio_to_video = conditioned_tail("a ball bouncing on the floor", (4, 0), seed=9) + [
         {"id": 8, "type": "LoadVideo", "pos": [20, 440], "size": [320, 320], "widgets": {"file": "talkie_bounce.mp4"}},
-        {"id": 9, "type": "GetVideoComponents", "pos": [380, 440], "links": {"video": (8, 0)}},
+        {"id": 9, "type": "GetVideoComponents", "pos": [380, 505], "links": {"video": (8, 0)}},
         encode_node({"seconds": 4.0, "audio_mode": "keep all", "audio_stem": "effects"}, {"audio": (9, 1), "fps": (9, 2)}),
         {"id": 7, "type": "TalkieSaveAV", "pos": [1880, 60], "size": [360, 420],
          "widgets": {"fps": 24.0, "filename_prefix": "talkie/audio_to_video"},

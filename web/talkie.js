@@ -8,7 +8,8 @@
 //    tests and styles can find it. Only if no player shows up (a frontend that stopped doing this)
 //    do we add our own <video controls> DOM widget pointing at /api/view.
 // 2. Sync Report shows its text under its plot (the plot comes as a ui.images preview, which the
-//    frontend renders itself).
+//    frontend renders itself); Text Encode shows which colour names it said in the model's own
+//    words (an empty text clears what an earlier prompt showed).
 // 3. Talkie's own link types get their own colours.
 //
 // Hooks used: setup (colours), nodeCreated (chains the node instance's onExecuted, the handler the
@@ -20,7 +21,7 @@ import { app } from "../../scripts/app.js";
 
 const EXT = "talkie.av";
 const MUX_NODES = new Set(["TalkieSaveAV"]);
-const REPORT_NODES = new Set(["TalkieSyncReport"]);
+const REPORT_NODES = new Set(["TalkieSyncReport", "TalkieTextEncode"]);
 const LINK_COLOURS = {
     TALKIE_MODEL: "#E8A33D", // amber: the model handle
     TALKIE_STEMS: "#3DC7B4", // teal: the per-stem audio
@@ -126,11 +127,14 @@ function showClip(node, output) {
 // ---------------------------------------------------------------------------------------------
 const REPORT_WIDGET = "talkie-report";
 
-function showReportText(node, output) {
+function showReportText(node, output, minHeight = 90) {
     let text = output?.text;
     if (Array.isArray(text)) text = text.join("\n");
-    if (text == null || text === "") return;
     let widget = node.widgets?.find((w) => w.name === REPORT_WIDGET);
+    if (text == null || text === "") {
+        if (widget?.talkieElement) widget.talkieElement.textContent = "";
+        return;
+    }
     if (!widget) {
         const pre = document.createElement("pre");
         pre.className = "talkie-report";
@@ -146,8 +150,11 @@ function showReportText(node, output) {
             },
         });
         widget.serialize = false;
-        widget.computeLayoutSize = () => ({ minHeight: 90, minWidth: 200 });
+        widget.computeLayoutSize = () => ({ minHeight, minWidth: 200 });
         widget.talkieElement = pre;
+        // grow the node to show the text (never shrink what the user sized)
+        const need = node.computeSize?.();
+        if (need) node.setSize([Math.max(node.size[0], need[0]), Math.max(node.size[1], need[1])]);
     }
     widget.talkieElement.textContent = String(text);
     app.graph?.setDirtyCanvas(true, true);
@@ -179,7 +186,7 @@ app.registerExtension({
             const r = previous?.apply(this, arguments);
             try {
                 if (isMux) showClip(this, output);
-                if (isReport) showReportText(this, output);
+                if (isReport) showReportText(this, output, cls === "TalkieTextEncode" ? 28 : 90);
             } catch (err) {
                 console.error(`[${EXT}]`, err);
             }

@@ -8,6 +8,8 @@ for the prompt in /history, then check in the page that the Talkie Mux / Save AV
 <video> whose duration is the requested length (within one frame) and that plays sound (Chromium
 decodes audio bytes: `webkitAudioDecodedByteCount > 0`). Talkie's link types have their colours. A
 Talkie Sync Report shows its text in the node, and the image preview its plot feeds shows the plot.
+A Talkie Text Encode shows the colour names it said in the model's own words (one workflow's
+prompt is edited to hold one).
 
 Artifacts in test-artifacts/browser/: `<workflow>-graph.png` (the whole graph) and
 `<workflow>-result.png` (the mux node close up, playing), `<workflow>-sync-report-<id>.png`, plus
@@ -50,6 +52,11 @@ LONG = {"extend_to_60s"}
 FPS = 24.0
 MUX_TYPE = "TalkieSaveAV"
 REPORT_TYPE = "TalkieSyncReport"
+TEXT_TYPE = "TalkieTextEncode"
+# in this workflow the test types an untrained colour name into the prompt, as a user would, and
+# the Text Encode node must show what the model read instead
+GROUNDING_WORKFLOW, GROUNDING_PROMPT, GROUNDING_SHOWN = ("audio_to_video", "a cobalt ball bouncing on the floor",
+                                                         "read as: cobalt -> blue")
 LINK_COLOURS = {"TALKIE_MODEL": "#E8A33D", "TALKIE_STEMS": "#3DC7B4"}  # web/talkie.js
 CHROMIUM = os.environ.get("TALKIE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -274,6 +281,25 @@ def check_sync_reports(page, wf: dict, item: dict) -> list[int]:
     return [r["id"] for r in reports]
 
 
+def check_text_encodes(page, wf: dict, item: dict) -> dict[int, str]:
+    """Each Talkie Text Encode shows the colour words it said in the model's words (its ui text),
+    and shows nothing where it replaced none. Returns node id -> the text shown."""
+    shown = {}
+    for node in (n for n in wf["nodes"] if n["type"] == TEXT_TYPE):
+        out = item["outputs"].get(str(node["id"]), {}).get("text", [""])
+        expected = (out[0] if isinstance(out, list) else out) or ""
+        if expected:
+            page.wait_for_function(
+                "(id) => { const w = window.app.graph.getNodeById(id).widgets?.find((w) => w.name === 'talkie-report');"
+                " return w && document.body.contains(w.element) && w.element.textContent.length > 0; }",
+                arg=node["id"], timeout=30_000)
+        shown[node["id"]] = page.evaluate(
+            "(id) => window.app.graph.getNodeById(id).widgets?.find((w) => w.name === 'talkie-report')"
+            "?.element.textContent ?? ''", node["id"])
+        assert shown[node["id"]] == expected, (node["id"], shown, expected)
+    return shown
+
+
 def screenshot_node(page, node_id: int, path: Path):
     fit_view(page, [node_id])
     # hover the player so Chromium shows its controls (play/pause, time, volume) in the shot
@@ -319,6 +345,12 @@ def test_workflow_in_browser(page, ui_server, path):
             BROWSER_EXTEND_SECONDS)
         seconds = 4.0 + BROWSER_EXTEND_SECONDS
 
+    if path.stem == GROUNDING_WORKFLOW:
+        prompt_node = next(n["id"] for n in wf["nodes"] if n["type"] == TEXT_TYPE and n.get("title") == "Prompt")
+        page.evaluate(
+            "([id, v]) => { const w = window.app.graph.getNodeById(id).widgets.find((w) => w.name === 'prompt');"
+            " w.value = v; w.callback?.(v); }", [prompt_node, GROUNDING_PROMPT])
+
     # run it from the UI
     prompt_id = queue_from_ui(page)
     item = wait_for_run(ui_server.url, prompt_id, LONG_RUN_TIMEOUT if path.stem in LONG else RUN_TIMEOUT)
@@ -354,6 +386,10 @@ def test_workflow_in_browser(page, ui_server, path):
 
     # Sync Report: its text in the node, its plot in the preview node it feeds
     report_ids = check_sync_reports(page, wf, item)
+    # Text Encode: the colour words it said in the model's own words
+    encodes = check_text_encodes(page, wf, item)
+    if path.stem == GROUNDING_WORKFLOW:
+        assert encodes[prompt_node] == GROUNDING_SHOWN, encodes
 
     # artifacts: the whole graph, and the mux node close up (playing)
     fit_view(page)

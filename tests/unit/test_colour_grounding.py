@@ -113,8 +113,11 @@ def test_text_encode_node_encodes_the_grounded_prompt(comfy_api_importable, red_
 
     te = TextEncoder()
     handle = types.SimpleNamespace(model=_tiny_model({COLOUR_VOCABULARY_KEY: red_blue.to_meta()}), text_encoder=te)
-    grounded = TalkieTextEncode.execute(handle, "a cobalt ball", "a cobalt ball rings").result[0]
-    as_written = TalkieTextEncode.execute(handle, "a cobalt ball", None, False).result[0]
+    out = TalkieTextEncode.execute(handle, "a cobalt ball", "a cobalt ball rings")
+    plain = TalkieTextEncode.execute(handle, "a cobalt ball", None, False)
+    grounded, as_written = out.result[0], plain.result[0]
+    assert out.ui.as_dict() == {"text": ("read as: cobalt -> blue",)}  # shown on the node
+    assert plain.ui.as_dict() == {"text": ("",)}
     assert torch.equal(grounded[0][0], te.encode("a blue ball").tokens)
     assert torch.equal(grounded[0][1]["talkie_audio"]["tokens"], te.encode("a blue ball rings").tokens)
     assert torch.equal(as_written[0][0], te.encode("a cobalt ball").tokens)
