@@ -11,8 +11,9 @@ vocabulary in its metadata (`COLOUR_VOCABULARY_KEY`); a model without one is lef
 
 Only words used as colours are replaced. Many survey names are also nouns ("sky", "grass",
 "wine"), so a name is taken as a colour when it contains one of Berlin & Kay's eleven basic
-colour terms, ends in "-coloured", or is followed directly by another word that is not a
-function word ("a cobalt ball" yes, "under the sky." and "the sky is" no). Words the model
+colour terms, ends in "-coloured", is followed directly by another word that is not a
+function word ("a cobalt ball" yes, "under the sky." and "the sky is" no), or is joined by
+"and"/"or" to another colour name ("scarlet and purple globes"). Words the model
 trained on in other roles ("steel" the metal) are known words and never replaced."""
 from __future__ import annotations
 
@@ -78,9 +79,11 @@ class ColourVocabulary:
         """`text` with each untrained colour name replaced (article mended: "an amber" -> "a
         yellow"), and what was replaced."""
         out, done, last = [], [], 0
-        for start, end, lab in colour_spans(text):
+        spans = colour_spans(text)
+        starts = {start for start, _, _ in spans}
+        for start, end, lab in spans:
             name = normalise_name(text[start:end])
-            if name in self.known or not _used_as_colour(text, start, end, name):
+            if name in self.known or not _used_as_colour(text, start, end, name, starts):
                 continue
             said = self.nearest(lab)
             head = text[last:start]
@@ -95,9 +98,15 @@ class ColourVocabulary:
         return "".join(out), done
 
 
-def _used_as_colour(text: str, start: int, end: int, name: str) -> bool:
+def _used_as_colour(text: str, start: int, end: int, name: str, colour_starts: set[int]) -> bool:
     words = name.split()
     if BASIC_COLOUR_TERMS & set(words) or words[-1] in ("coloured", "colored"):
         return True
     following = _NEXT_WORD.match(text, end)
-    return bool(following) and following.group(1).lower() not in FUNCTION_WORDS
+    if not following:
+        return False
+    word = following.group(1).lower()
+    if word in ("and", "or"):  # "scarlet and purple globes": coordinated with another colour name
+        after = re.compile(r"\s+").match(text, following.end())
+        return bool(after) and after.end() in colour_starts
+    return word not in FUNCTION_WORDS

@@ -38,6 +38,14 @@ def test_trained_and_other_known_words_stay_and_articles_agree(red_blue):
     assert red_blue.ground("An amber-coloured ball")[0].startswith("A ")  # "-coloured" belongs to the name
 
 
+def test_a_name_joined_to_another_colour_is_a_colour():
+    lex = lexicon()
+    vocabulary = ColourVocabulary({c: (lex[c], c) for c in ("red", "blue", "purple")})
+    assert vocabulary.ground("two scarlet and purple globes")[0] == "two red and purple globes"
+    assert vocabulary.ground("a scarlet or lilac ball")[0] == "a red or purple ball"
+    assert vocabulary.ground("rain on the grass and a ball")[1] == []  # "and" before a non-colour
+
+
 def test_noun_uses_are_left_alone(red_blue):
     for text in ("a ball under the sky.", "the sky is clear", "rain on the grass and a ball", "sky"):
         assert red_blue.ground(text) == (text, []), text
