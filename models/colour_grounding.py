@@ -32,6 +32,7 @@ FUNCTION_WORDS = frozenset("""a an the and or but nor of in on at to by for from
     below behind beside between into onto through across near as than that which who while when where is are was
     were be been being has have had do does did it its this these those there then so if""".split())
 _NEXT_WORD = re.compile(r"[ -]([A-Za-z]+)")
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class ColourVocabulary:
         starts = {start for start, _, _ in spans}
         for start, end, lab in spans:
             name = normalise_name(text[start:end])
-            if name in self.known or not _used_as_colour(text, start, end, name, starts):
+            if name in self.known or not _used_as_colour(text, end, name, starts):
                 continue
             said = self.nearest(lab)
             head = text[last:start]
@@ -98,7 +99,7 @@ class ColourVocabulary:
         return "".join(out), done
 
 
-def _used_as_colour(text: str, start: int, end: int, name: str, colour_starts: set[int]) -> bool:
+def _used_as_colour(text: str, end: int, name: str, colour_starts: set[int]) -> bool:
     words = name.split()
     if BASIC_COLOUR_TERMS & set(words) or words[-1] in ("coloured", "colored"):
         return True
@@ -107,6 +108,6 @@ def _used_as_colour(text: str, start: int, end: int, name: str, colour_starts: s
         return False
     word = following.group(1).lower()
     if word in ("and", "or"):  # "scarlet and purple globes": coordinated with another colour name
-        after = re.compile(r"\s+").match(text, following.end())
+        after = _SPACES.match(text, following.end())
         return bool(after) and after.end() in colour_starts
     return word not in FUNCTION_WORDS

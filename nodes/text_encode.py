@@ -1,5 +1,7 @@
 """Talkie Text Encode: prompt (+ optional audio prompt) -> CONDITIONING in core format:
-[[token states [1, L, 392] (MiniLM 384 + colour-name features 8), {"pooled_output": [1, 384], "talkie_audio": (...)}]]."""
+[[token states [1, L, 392] (MiniLM 384 + colour-name features 8), {"pooled_output": [1, 384], "talkie_audio": (...)}]].
+Colour names the model never trained on are first said in its own colour words
+(`models/colour_grounding.py`); the node shows what it replaced."""
 from __future__ import annotations
 
 import logging
@@ -13,21 +15,18 @@ MAX_PROMPT_CHARS = 20000
 log = logging.getLogger(__name__)
 
 
-def grounded(handle, text: str, said: list) -> str:
-    """`text` with the colour names this model never trained on said in its own colour words;
-    what was replaced is appended to `said`."""
-    vocabulary = ColourVocabulary.from_meta(getattr(handle.model, "checkpoint_meta", None))
-    if vocabulary is None or not text:
-        return text
-    out, done = vocabulary.ground(text)
-    said += done
-    return out
-
-
 def encode(handle, prompt: str, audio_prompt: str | None, ground_colours: bool = True) -> tuple[list, str]:
-    """(conditioning, a line naming each colour word said in the model's words, or "")."""
+    """(conditioning, a line naming each colour name said in the model's own words, or "")."""
     te, said = handle.text_encoder, []
-    say = (lambda t: grounded(handle, t, said)) if ground_colours else (lambda t: t)  # noqa: E731
+    vocabulary = ColourVocabulary.from_meta(getattr(handle.model, "checkpoint_meta", None)) if ground_colours else None
+
+    def say(text):
+        if vocabulary is None or not text:
+            return text
+        out, done = vocabulary.ground(text)
+        said.extend(done)
+        return out
+
     main = te.encode(say(prompt))
     extra = {"pooled_output": main.pooled}
     if audio_prompt and audio_prompt.strip():
@@ -48,9 +47,9 @@ class TalkieTextEncode(io.ComfyNode):
             display_name="Talkie Text Encode",
             category=CATEGORY,
             description="Encodes a prompt for the joint model. The picture and the sound both follow the prompt; "
-                        "an optional audio prompt describes the sound separately. Colour names also carry the "
-                        "colour the xkcd colour survey gives them ('cobalt', 'lilac'), for models trained "
-                        "to read it.",
+                        "an optional audio prompt describes the sound separately. Colour names the model "
+                        "never trained on are said with its nearest trained colour word first (ground_colours), "
+                        "and every colour name also carries the colour the xkcd colour survey gives it.",
             inputs=[
                 TalkieModelType.Input("model", tooltip="From Talkie Load Model (it carries the text encoder)."),
                 io.String.Input("prompt", multiline=True, default="",
