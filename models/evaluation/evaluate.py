@@ -127,8 +127,9 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
                 out = gen.generate(clip.caption, seconds=cfg.seconds, fps=cfg.fps, seed=seed, width=cfg.width,
                                    height=cfg.height, settings=settings)
                 rec["generation_s"] = time.perf_counter() - t0
-                if gen.said(clip.caption) != clip.caption:
-                    rec["said"] = gen.said(clip.caption)
+                said = gen.said(clip.caption)
+                if said != clip.caption:
+                    rec["said"] = said
                 data = ClipData.from_generated(out)
             rec.update(evaluate_clip(data, clip.scene))
             records.append(rec)
