@@ -6,11 +6,14 @@
         --init-from runs/codecs/video_codec.safetensors --out runs/codecs_ft
     python -m talkie.models.training.train_codecs --which audio --decoder-only --minutes 40 \
         --audio-upsample interpolate --init-from runs/codecs/audio_codec.safetensors --out runs/codecs_ft
+    python -m talkie.models.training.train_codecs --which video --latent-dim 96 --minutes 60 --out runs/codecs_wide
 
 `--decoder-only` keeps the encoder frozen, so latents stay bit-identical and a joint model
 trained on them keeps working with the better decoder (`models/training/swap_decoders.py`
 puts it into a Talkie checkpoint); with `--audio-upsample` other than the checkpoint's, the
-decoder's upsampling layers start fresh and everything else carries over. Resumable (`--resume`), checkpoints every few minutes as
+decoder's upsampling layers start fresh and everything else carries over. `--latent-dim`
+sizes a new video latent (more room per frame pair); the transformer then moves onto it with
+`train_joint --transformer-from`. Resumable (`--resume`), checkpoints every few minutes as
 safetensors with the config in the metadata. CPU by default; `--device cuda` uses a GPU unchanged."""
 from __future__ import annotations
 
@@ -149,8 +152,13 @@ def main(argv=None):
     ap.add_argument("--family-weights", default=None, metavar="FAMILY=W,...",
                     help="scene-family sampling weights over the world's defaults, e.g. glass=0.3,drum=0.2 "
                          "(more clips of the families the codec renders worst)")
+    ap.add_argument("--latent-dim", type=int, default=None,
+                    help="video: numbers per latent (one transformer token per frame pair) for a new codec; "
+                         f"default {VideoCodecConfig.latent_dim}. A codec trained on keeps its own")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    if args.latent_dim is not None and (args.which != "video" or args.latent_dim < 1):
+        ap.error("--latent-dim is a positive size of the video latent (--which video)")
     try:
         weights = parse_family_weights(args.family_weights)
     except ValueError as e:
@@ -163,12 +171,17 @@ def main(argv=None):
     av = AVConfig()
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"{args.which}_codec.safetensors")
-    if args.which == "video":
-        cfg = VideoCodecConfig(height=av.height, width=av.width)
-        model = VideoCodec(cfg)
-        batch = args.batch or 48
     start_from = path if args.resume and os.path.exists(path) else args.init_from
     tensors, meta = load_codec_checkpoint(start_from, args.which) if start_from else ({}, {})
+    if args.which == "video":
+        # A codec trained on keeps the latent size it was trained with (its config says which).
+        saved_dim = meta.get("config", {}).get("latent_dim") if start_from else None
+        if saved_dim and args.latent_dim and args.latent_dim != saved_dim:
+            ap.error(f"--latent-dim {args.latent_dim}: {start_from} is a codec of {saved_dim}; a new size is a new codec")
+        cfg = VideoCodecConfig(height=av.height, width=av.width,
+                               latent_dim=saved_dim or args.latent_dim or VideoCodecConfig.latent_dim)
+        model = VideoCodec(cfg)
+        batch = args.batch or 48
     if args.which == "audio":
         saved_upsample = meta.get("config", {}).get("upsample", AudioCodecConfig.upsample) if start_from \
             else NEW_CODEC_UPSAMPLE

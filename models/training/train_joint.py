@@ -7,7 +7,8 @@ Resumable (`--resume`). Every few minutes it writes `train_state.safetensors` (w
 EMA, optimiser moments) and `talkie.safetensors` (the EMA model with codecs, ready to
 load in ComfyUI). `--transformer-from MODEL` starts the transformer from a trained model while
 the codecs come from `--codecs`: after a codec is retrained, the text, audio and attention
-weights need not be learned again, only the new latent space. torchrun-ready: under `torchrun --nproc_per_node N` each rank renders
+weights need not be learned again, only the new latent space (a latent of another width
+starts only that modality's input and output layers fresh). torchrun-ready: under `torchrun --nproc_per_node N` each rank renders
 its own seeds and gradients are averaged with DDP (CUDA when available)."""
 from __future__ import annotations
 
@@ -139,15 +140,30 @@ def build_model(cfg_json, codec_dir):
     return model
 
 
+# The transformer's only layers whose shape follows a codec's latent width: they start fresh
+# when a retrained codec's latent is wider or narrower; everything else carries over.
+LATENT_LAYERS = {"video_dim": ("v_in.", "v_out."), "audio_dim": ("a_in.", "a_out.")}
+
+
 def load_transformer(model: TalkieModel, path: str) -> dict:
     """Copy a trained Talkie model's joint transformer into `model` (same architecture
-    required; codecs and latent statistics stay `model`'s). Returns what to record of it."""
+    required, except the latent widths: a modality whose codec latent changed size keeps
+    `model`'s fresh input/output layers; codecs and latent statistics stay `model`'s).
+    Returns what to record of it."""
     source = TalkieModel.load(path)
-    if source.joint.cfg != model.joint.cfg:
-        raise SystemExit(f"{path}: its transformer ({source.joint.cfg}) is not this config's ({model.joint.cfg})")
-    model.joint.load_state_dict(source.joint.state_dict())
+    mine, theirs = model.joint.cfg.to_dict(), source.joint.cfg.to_dict()
+    other = sorted(k for k in mine if mine[k] != theirs[k] and k not in LATENT_LAYERS)
+    if other:
+        raise SystemExit(f"{path}: its transformer differs from this config's in {', '.join(other)} "
+                         f"({', '.join(f'{k}={theirs[k]} vs {mine[k]}' for k in other)})")
+    fresh_prefixes = tuple(p for k, prefixes in LATENT_LAYERS.items() if mine[k] != theirs[k] for p in prefixes)
+    weights = {k: v for k, v in source.joint.state_dict().items() if not k.startswith(fresh_prefixes)}
+    model.joint.load_state_dict({**model.joint.state_dict(), **weights})
     meta = source.checkpoint_meta
-    return {"file": os.path.basename(path), "step": meta.get("step"), "trained_hours": meta.get("trained_hours")}
+    record = {"file": os.path.basename(path), "step": meta.get("step"), "trained_hours": meta.get("trained_hours")}
+    if fresh_prefixes:
+        record["fresh_layers"] = [p.rstrip(".") for p in fresh_prefixes]
+    return record
 
 
 def main(argv=None):

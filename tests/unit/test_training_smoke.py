@@ -29,6 +29,23 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
     assert (tmp_path / "video_log.jsonl").exists() or meta["step"] < 50
 
 
+def test_a_new_video_codec_takes_its_latent_size_and_keeps_it_when_trained_on(tmp_path):
+    base = ["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.02", "--buffer", "4",
+            "--batch", "2", "--out", str(tmp_path)]
+    _run(base + ["--latent-dim", "24"], tmp_path)
+    tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
+    assert meta["config"]["latent_dim"] == 24 and tensors["to_latent.weight"].shape[0] == 24
+    _run(base + ["--resume"], tmp_path)  # no --latent-dim: the checkpoint's own size
+    _, resumed = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
+    assert resumed["config"]["latent_dim"] == 24 and resumed["step"] > meta["step"]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    for extra, msg in ((["--resume", "--latent-dim", "48"], "a new size is a new codec"),
+                       (["--latent-dim", "0"], "positive size")):
+        res = subprocess.run([sys.executable, "-m", *base, *extra], cwd=tmp_path, env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert res.returncode == 2 and msg in res.stderr
+
+
 def test_family_weights_replace_the_worlds_defaults_and_refuse_bad_input():
     import pytest
 
@@ -265,3 +282,29 @@ def test_transformer_from_starts_a_run_on_new_codecs_from_a_trained_transformer(
     start, other = source.joint.state_dict(), fresh.joint.state_dict()
     assert distance(got.joint.state_dict(), start) < 0.5 * distance(other, start)
     assert not torch.equal(got.video_mean, torch.zeros_like(got.video_mean))  # statistics of the new latents
+
+
+def test_transformer_from_a_model_with_another_video_latent_width_starts_only_its_video_layers_fresh(tmp_path):
+    """A retrained video codec with another latent width: the transformer's video input and
+    output layers start fresh, every other weight comes from the source model."""
+    from talkie.models.checkpoint import save_checkpoint
+    from talkie.models.codecs import VideoCodec, VideoCodecConfig
+
+    codecs = tmp_path / "codecs"
+    fresh = TalkieModel.from_size_config(TINY)
+    wide = VideoCodec(VideoCodecConfig(latent_dim=64))
+    for which, codec in (("video", wide), ("audio", fresh.audio_codec)):
+        save_checkpoint(str(codecs / f"{which}_codec.safetensors"), codec.state_dict(),
+                        {"kind": f"{which}_codec", "config": codec.cfg.to_dict(), "step": 1})
+    source_path = tmp_path / "trained.safetensors"
+    TalkieModel.from_size_config(TINY).save(str(source_path), extra_meta={"step": 5})
+    source = TalkieModel.load(str(source_path)).joint.state_dict()
+    out = tmp_path / "joint"
+    _run(["talkie.models.training.train_joint", "--config", TINY, "--codecs", str(codecs), "--out", str(out),
+          "--threads", "1", "--transformer-from", str(source_path), "--hours", "0.002"], tmp_path)
+    got = TalkieModel.load(str(out / "talkie.safetensors"))
+    assert got.joint.cfg.video_dim == 64 and got.joint.v_in.weight.shape[1] == 64
+    assert got.checkpoint_meta["transformer_from"]["fresh_layers"] == ["v_in", "v_out"]
+    # the audio input layer came from the source (a short run moves it a little), not from a fresh draw
+    a_in = got.joint.state_dict()["a_in.weight"].float()
+    assert (a_in - source["a_in.weight"].float()).norm() < 0.5 * (fresh.joint.a_in.weight - source["a_in.weight"]).norm()
