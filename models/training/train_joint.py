@@ -227,6 +227,7 @@ def main(argv=None):
     if args.init_from:
         meta = model.checkpoint_meta
         step, trained_s = int(meta.get("step", 0)), float(meta.get("trained_hours", 0.0)) * 3600
+        lineage = {k: meta[k] for k in ("transformer_from",) if k in meta}  # a continuation keeps its origin
     if args.resume and os.path.exists(state_path):
         tensors, meta = load_checkpoint(state_path)
         load_into(joint, tensors, "model.", state_path)

@@ -282,6 +282,11 @@ def test_transformer_from_starts_a_run_on_new_codecs_from_a_trained_transformer(
     start, other = source.joint.state_dict(), fresh.joint.state_dict()
     assert distance(got.joint.state_dict(), start) < 0.5 * distance(other, start)
     assert not torch.equal(got.video_mean, torch.zeros_like(got.video_mean))  # statistics of the new latents
+    # a continuation (--init-from) still says where the transformer came from
+    _run(["talkie.models.training.train_joint", "--config", TINY, "--out", str(tmp_path / "more"), "--threads", "1",
+          "--init-from", str(out / "talkie.safetensors"), "--hours", "0.002"], tmp_path)
+    assert TalkieModel.load(str(tmp_path / "more" / "talkie.safetensors")).checkpoint_meta["transformer_from"] == \
+        got.checkpoint_meta["transformer_from"]
 
 
 def test_transformer_from_a_model_with_another_video_latent_width_starts_only_its_video_layers_fresh(tmp_path):
