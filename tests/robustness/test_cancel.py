@@ -3,7 +3,7 @@
 
 "Promptly" is measured in time, not in counted steps: the websocket `progress` messages of
 fast steps can still be on their way when the interrupt is sent (on a quiet machine a 4 s
-clip's Heun step takes ~40 ms, and four steps' messages arrived after it), so counting them
+clip's Heun step takes 30–40 ms, and four steps' messages arrived after it), so counting them
 would blame the sampler for the transport. The job must end within two of its own steps
 (their length measured from the progress messages before the interrupt) plus 2 s for the
 request and the event loop; a sampler that ignored the interrupt would run the ~197 steps
