@@ -175,7 +175,7 @@ def main(argv=None):
     tensors, meta = load_codec_checkpoint(start_from, args.which) if start_from else ({}, {})
     if args.which == "video":
         # A codec trained on keeps the latent size it was trained with (its config says which).
-        saved_dim = meta.get("config", {}).get("latent_dim") if start_from else None
+        saved_dim = meta.get("config", {}).get("latent_dim")  # None for a new codec (no meta)
         if saved_dim and args.latent_dim and args.latent_dim != saved_dim:
             ap.error(f"--latent-dim {args.latent_dim}: {start_from} is a codec of {saved_dim}; a new size is a new codec")
         cfg = VideoCodecConfig(height=av.height, width=av.width,

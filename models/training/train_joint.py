@@ -145,6 +145,12 @@ def build_model(cfg_json, codec_dir):
 LATENT_LAYERS = {"video_dim": ("v_in.", "v_out."), "audio_dim": ("a_in.", "a_out.")}
 
 
+def lineage_of(meta: dict) -> dict:
+    """Where a checkpoint's transformer came from, as its metadata records it (carried into
+    every checkpoint of a run that resumes or continues it)."""
+    return {k: meta[k] for k in ("transformer_from",) if k in meta}
+
+
 def load_transformer(model: TalkieModel, path: str) -> dict:
     """Copy a trained Talkie model's joint transformer into `model` (same architecture
     required, except the latent widths: a modality whose codec latent changed size keeps
@@ -227,7 +233,7 @@ def main(argv=None):
     if args.init_from:
         meta = model.checkpoint_meta
         step, trained_s = int(meta.get("step", 0)), float(meta.get("trained_hours", 0.0)) * 3600
-        lineage = {k: meta[k] for k in ("transformer_from",) if k in meta}  # a continuation keeps its origin
+        lineage = lineage_of(meta)  # a continuation keeps its origin
     if args.resume and os.path.exists(state_path):
         tensors, meta = load_checkpoint(state_path)
         load_into(joint, tensors, "model.", state_path)
@@ -239,7 +245,7 @@ def main(argv=None):
                 opt.state[p] = {"step": torch.tensor(float(meta["step"])), "exp_avg": tensors[f"opt.{i}.m"].clone(),
                                 "exp_avg_sq": tensors[f"opt.{i}.v"].clone()}
         step, trained_s, norm_ready = meta["step"], meta.get("trained_seconds", 0.0), True
-        lineage = {k: meta[k] for k in ("transformer_from",) if k in meta}
+        lineage = lineage_of(meta)
     first_step = 0 if args.resume else step
     net = torch.nn.parallel.DistributedDataParallel(joint) if distributed else joint
     codec_files = (os.path.join(codec_dir, "video_codec.safetensors"), os.path.join(codec_dir, "audio_codec.safetensors")) \
