@@ -5,6 +5,7 @@ Seeds below TRAIN_SEED_BASE are never rendered for training: evaluation uses the
 held-out numbers are measured on scenes the model has not seen."""
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import os
 import queue
@@ -12,9 +13,31 @@ import queue
 import numpy as np
 
 from ..config import STEMS, AVConfig
-from ..world import caption, render_clip
+from ..world import DEFAULT_WEIGHTS, caption, render_clip
 
 TRAIN_SEED_BASE = 1_000_000
+
+
+def parse_family_weights(text: str | None) -> dict | None:
+    """"glass=0.3,drum=0.2" -> the world's default family weights with those replaced
+    (the `--family-weights` option of both training stages)."""
+    if not text:
+        return None
+    weights = dict(DEFAULT_WEIGHTS)
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in weights:
+            raise ValueError(f"--family-weights: {part!r} is not FAMILY=WEIGHT with FAMILY one of {sorted(weights)}")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise ValueError(f"--family-weights: {value!r} (for {name}) is not a number") from None
+        if not (math.isfinite(weights[name]) and weights[name] >= 0):
+            raise ValueError(f"--family-weights: the weight of {name} must be a finite number >= 0")
+    if sum(weights.values()) <= 0:
+        raise ValueError("--family-weights: at least one family needs a positive weight")
+    return weights
 
 
 def _put_while_parent_lives(q, item, parent: int) -> bool:

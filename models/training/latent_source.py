@@ -10,6 +10,7 @@ import torch
 from ..config import STEMS
 from ..text_encoder import TextEncoder
 from ..world.colour_names import grammar_names_of_other_things
+from .event_weights import event_times
 
 TEXT_TOKENS = 32
 
@@ -62,6 +63,8 @@ class LatentEncoder:
             neutral = self.colour_neutral_p > 0 and np.random.default_rng([seed, 0xC1]).random() < self.colour_neutral_p
             cap = _pad_tokens(text.encode_colour_neutral(clip.caption, keep) if neutral else text.encode(clip.caption))
             acap = _pad_tokens(text.encode(clip.audio_caption or clip.caption))
-            return {"zv": zv, "za": za, "cap": cap, "acap": acap, "family": clip.scene["family"], "seed": seed}
+            seen, heard = event_times(clip)
+            return {"zv": zv, "za": za, "cap": cap, "acap": acap, "family": clip.scene["family"], "seed": seed,
+                    "events_seen": seen, "events_heard": heard}
 
         return encode

@@ -31,8 +31,7 @@ from ..checkpoint import CheckpointError, load_checkpoint, load_into, save_check
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, UPSAMPLE_MODES
 from ..config import AVConfig
-from ..world import DEFAULT_WEIGHTS
-from .data import ClipBuffer, ClipStream
+from .data import ClipBuffer, ClipStream, parse_family_weights
 from .losses import colour_loss, envelope_loss, hop_comb_loss, multires_stft_loss, pitch_loss
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
@@ -91,27 +90,6 @@ def audio_batch(buf: ClipBuffer, rng, batch: int, seconds: float, sr: int, spt: 
                 break
         out[b] = seg * (rng.uniform(0.5, 1.5) if np.abs(seg).max() < 0.6 else 1.0)
     return torch.from_numpy(out).to(device)
-
-
-def parse_family_weights(text: str | None) -> dict | None:
-    """"glass=0.3,drum=0.2" -> the world's default family weights with those replaced."""
-    if not text:
-        return None
-    weights = dict(DEFAULT_WEIGHTS)
-    for part in text.split(","):
-        name, sep, value = part.partition("=")
-        name = name.strip()
-        if not sep or name not in weights:
-            raise ValueError(f"--family-weights: {part!r} is not FAMILY=WEIGHT with FAMILY one of {sorted(weights)}")
-        try:
-            weights[name] = float(value)
-        except ValueError:
-            raise ValueError(f"--family-weights: {value!r} (for {name}) is not a number") from None
-        if not (math.isfinite(weights[name]) and weights[name] >= 0):
-            raise ValueError(f"--family-weights: the weight of {name} must be a finite number >= 0")
-    if sum(weights.values()) <= 0:
-        raise ValueError("--family-weights: at least one family needs a positive weight")
-    return weights
 
 
 def main(argv=None):

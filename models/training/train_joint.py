@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 
 import numpy as np
@@ -30,7 +31,8 @@ from ..config import AVConfig
 from ..joint_model import JointConfig
 from ..text_encoder import TextEmbedding
 from ..world.colour_names import trained_colour_vocabulary
-from .data import ClipStream
+from .data import ClipStream, parse_family_weights
+from .event_weights import event_token_weights
 from .latent_source import TEXT_TOKENS, LatentEncoder
 from .text_augment import TextAugment
 
@@ -69,13 +71,25 @@ def logit_normal(n, rng):
     return 1 / (1 + np.exp(-rng.standard_normal(n)))
 
 
-def make_batch(buf, rng, batch, av, empty, device, augment: TextAugment | None = None):
+def event_weight_batch(items, av, weight: float):
+    """[B, Lv] and [B, La] loss weights: `weight` on the tokens at each clip's paired events
+    (`event_weights`), 1 elsewhere and on clips encoded without event times."""
+    tv, ta = av.video_token_times().numpy(), av.audio_token_times().numpy()
+    sv, sa = av.frames_per_latent / av.fps, av.samples_per_token / av.sample_rate
+    none = np.zeros(0, np.float32)
+    wv = np.stack([event_token_weights(tv, sv, it.get("events_seen", none), weight) for it in items])
+    wa = np.stack([event_token_weights(ta, sa, it.get("events_heard", none), weight) for it in items])
+    return torch.from_numpy(wv), torch.from_numpy(wa)
+
+
+def make_batch(buf, rng, batch, av, empty, device, augment: TextAugment | None = None, event_weight: float = 1.0):
     """A batch with the training task mix: joint generation, and conditional tasks where
     tokens are held clean (video->audio, audio->video, first frame given, extension)."""
     items = [buf.items[i] for i in rng.integers(0, len(buf), batch)]
     zv = torch.from_numpy(np.stack([it["zv"] for it in items]))
     za = torch.from_numpy(np.stack([it["za"] for it in items]))
     B, Lv, La = batch, zv.shape[1], za.shape[1]
+    token_wv, token_wa = event_weight_batch(items, av, event_weight)
     tv = logit_normal(B, rng)
     ta = np.where(rng.random(B) < 0.6, tv, logit_normal(B, rng))
     keep_v = np.zeros((B, Lv), bool)
@@ -99,11 +113,12 @@ def make_batch(buf, rng, batch, av, empty, device, augment: TextAugment | None =
     acaps = [empty if drop[b] else (items[b]["acap"] if use_acap[b] else items[b]["cap"]) for b in range(B)]
     return (zv.to(device), za.to(device), torch.from_numpy(tv).float().to(device), torch.from_numpy(ta).float().to(device),
             torch.from_numpy(keep_v).to(device), torch.from_numpy(keep_a).to(device), cross.to(device),
-            text_batch(caps, device, augment, drop, rng), text_batch(acaps, device, augment, drop, rng))
+            text_batch(caps, device, augment, drop, rng), text_batch(acaps, device, augment, drop, rng),
+            token_wv.to(device), token_wa.to(device))
 
 
 def flow_loss(model, norm, batch, av, device, autocast):
-    zv, za, tv, ta, keep_v, keep_a, cross, text_v, text_a = batch
+    zv, za, tv, ta, keep_v, keep_a, cross, text_v, text_a, token_wv, token_wa = batch
     zv = (zv - norm[0]) / norm[1]
     za = (za - norm[2]) / norm[3]
     B = zv.shape[0]
@@ -121,7 +136,8 @@ def flow_loss(model, norm, batch, av, device, autocast):
     wa = 1.0 / ta_tok.clamp(min=0.05) ** 2
     lv = ((pv.float() - zv) ** 2 * wv).mean(-1)
     la = ((pa.float() - za) ** 2 * wa).mean(-1)
-    mv, ma = (~keep_v).float(), (~keep_a).float()
+    # the tokens to learn, weighted (event tokens count more when --event-weight > 1)
+    mv, ma = (~keep_v).float() * token_wv, (~keep_a).float() * token_wa
     lv = (lv * mv).sum() / mv.sum().clamp(min=1)
     la = (la * ma).sum() / ma.sum().clamp(min=1)
     return lv, la
@@ -187,9 +203,20 @@ def main(argv=None):
     ap.add_argument("--transformer-from", default=None,
                     help="start the joint transformer from this Talkie model's weights, with the codecs of --codecs "
                          "and latent statistics computed afresh (a new run: its own warm-up and schedule)")
+    ap.add_argument("--family-weights", default=None, metavar="FAMILY=W,...",
+                    help="scene-family sampling weights over the world's defaults, e.g. ball=0.5")
+    ap.add_argument("--event-weight", type=float, default=1.0,
+                    help="loss weight of the tokens at paired events (bounces, claps, syllables) relative to the "
+                         "rest; > 1 spends more of the model on sync")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-autocast", action="store_true")
     args = ap.parse_args(argv)
+    try:
+        family_weights = parse_family_weights(args.family_weights)
+    except ValueError as e:
+        ap.error(str(e))
+    if not (math.isfinite(args.event_weight) and args.event_weight > 0):
+        ap.error("--event-weight must be a finite number > 0")
     if args.init_from and args.transformer_from:
         ap.error("--init-from keeps the model's own codecs; --transformer-from takes new ones: give one")
 
@@ -259,7 +286,7 @@ def main(argv=None):
                         {"kind": "audio_codec", "config": model.audio_codec.cfg.to_dict()})
     encoder = LatentEncoder(*codec_files, colour_neutral_p=tc.get("colour_word_neutral", 0.0))
     stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256,
-                        colour_name_p=tc.get("colour_names", 0.0))
+                        colour_name_p=tc.get("colour_names", 0.0), weights=family_weights)
     buf = LatentBuffer(tc["buffer"])
     while len(buf) < tc["min_buffer"]:
         buf.add(stream.get(timeout=900))
@@ -276,6 +303,8 @@ def main(argv=None):
         model.audio_std.copy_(torch.from_numpy(za.std(0) + 1e-4))
     norm = (model.video_mean, model.video_std, model.audio_mean, model.audio_std)
     colour_vocabulary = trained_colour_vocabulary().to_meta()  # what its captions called each colour
+    # this invocation's command; a resumed or continued run's earlier ones are in its model card
+    recipe = " ".join(["python -m talkie.models.training.train_joint", *(sys.argv[1:] if argv is None else argv)])
     budget_s = args.hours * 3600
     # --hours always adds to what the weights already had; the cosine runs over the whole
     # history, so a resumed or continued run restarts warm and decays to the floor again
@@ -300,7 +329,7 @@ def main(argv=None):
         joint.load_state_dict(ema)
         model.save(os.path.join(args.out, "talkie.safetensors"),
                    {"step": step, "trained_hours": round(trained_s / 3600, 3), "clips_seen": buf.seen,
-                    "recipe": f"python -m talkie.models.training.train_joint --config {args.config}",
+                    "recipe": recipe,
                     COLOUR_VOCABULARY_KEY: colour_vocabulary, **lineage})
         joint.load_state_dict(live)
 
@@ -313,7 +342,7 @@ def main(argv=None):
         for g in opt.param_groups:
             g["lr"] = lr
         ts = time.time()
-        batch = make_batch(buf, rng, tc["batch"], av, empty, device, augment)
+        batch = make_batch(buf, rng, tc["batch"], av, empty, device, augment, args.event_weight)
         lv, la = flow_loss(net, norm, batch, av, device, not args.no_autocast)
         loss = lv + la
         opt.zero_grad(set_to_none=True)

@@ -49,7 +49,7 @@ def test_a_new_video_codec_takes_its_latent_size_and_keeps_it_when_trained_on(tm
 def test_family_weights_replace_the_worlds_defaults_and_refuse_bad_input():
     import pytest
 
-    from talkie.models.training.train_codecs import parse_family_weights
+    from talkie.models.training.data import parse_family_weights
     from talkie.models.world import DEFAULT_WEIGHTS
     assert parse_family_weights(None) is None
     w = parse_family_weights("glass=0.3, drum=0")
@@ -159,9 +159,39 @@ def test_joint_training_runs_and_resumes(tmp_path):
 
     recorded = ColourVocabulary.from_meta(model.checkpoint_meta)  # the words its captions used
     assert recorded is not None and recorded.to_meta() == trained_colour_vocabulary().to_meta()
-    _run(common + ["--resume", "--hours", "0.002"], tmp_path)
+    _run(common + ["--resume", "--hours", "0.002", "--event-weight", "3", "--family-weights", "ball=0.5"], tmp_path)
     _, meta = load_checkpoint(str(out / "train_state.safetensors"))
     assert meta["step"] > first
+    resumed = TalkieModel.load(str(out / "talkie.safetensors")).checkpoint_meta
+    assert resumed["recipe"].endswith("--event-weight 3 --family-weights ball=0.5")  # the options that made it
+
+
+def test_event_weights_mark_the_tokens_at_each_paired_event():
+    import numpy as np
+
+    from talkie.models.config import AVConfig
+    from talkie.models.training.event_weights import event_times, event_token_weights
+    from talkie.models.world import render_clip
+
+    av = AVConfig()
+    clip = render_clip(3, av, family="ball")
+    seen, heard = event_times(clip)
+    assert len(seen) == sum(e.paired for e in clip.events) > 0
+    times = av.audio_token_times().numpy()
+    span = av.samples_per_token / av.sample_rate
+    w = event_token_weights(times, span, heard, 4.0)
+    for t in heard:  # the token holding each onset is weighted...
+        assert w[int(t // span)] == 4.0
+    far = np.abs(times[:, None] - heard[None]).min(1) > span
+    assert far.any() and (w[far] == 1.0).all()  # ...and tokens far from every event are not
+    assert (event_token_weights(times, span, heard, 1.0) == 1.0).all()
+    assert (event_token_weights(times, span, np.zeros(0, np.float32), 4.0) == 1.0).all()
+
+    from talkie.models.training.train_joint import event_weight_batch
+    wv, wa = event_weight_batch([{"events_seen": seen, "events_heard": heard}, {}], av, 4.0)
+    assert wv.shape == (2, av.num_video_tokens) and wa.shape == (2, av.num_audio_tokens)
+    assert (wa[0].numpy() == w).all() and (wv[0] == 4.0).any()
+    assert (wv[1] == 1.0).all() and (wa[1] == 1.0).all()  # a clip encoded before event times were kept
 
 
 def test_decoder_only_finetune_keeps_latents_and_swaps_into_a_model(tmp_path):
