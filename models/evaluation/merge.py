@@ -4,7 +4,9 @@
 
 Evaluating 10 scenes per family in each of two processes (seeds 0..9 and 10..19) uses both
 cores of a small machine and gives the same numbers as one run over 20 scenes: the clips are
-pooled and aggregated again, exactly as a single run aggregates them."""
+pooled and aggregated again, exactly as a single run aggregates them. `--families ball` keeps
+only those families' clips from each part, so a full evaluation on seeds 0..19 joins
+ball-only ones on seeds 20..59 into one 60-scene reading of the ball."""
 from __future__ import annotations
 
 import argparse
@@ -16,9 +18,20 @@ from .aggregate import aggregate, markdown
 _PER_PART = ("seed_start", "clips_per_family", "threads")
 
 
-def merge(results: list[dict]) -> dict:
+def only_families(result: dict, families: list[str]) -> dict:
+    """`result` reduced to the clips of `families` (each of which it must have evaluated)."""
+    missing = sorted(set(families) - set(result["config"]["families"]))
+    if missing:
+        raise ValueError(f"an evaluation of {result['config']['families']} has no {missing}")
+    return dict(result, config=dict(result["config"], families=list(families)),
+                clips=[c for c in result["clips"] if c["family"] in families])
+
+
+def merge(results: list[dict], families: list[str] | None = None) -> dict:
     if len(results) < 2:
         raise ValueError("merge needs at least two evaluations")
+    if families:
+        results = [only_families(r, families) for r in results]
     first = results[0]["config"]
     for r in results[1:]:
         diff = sorted(k for k in set(first) | set(r["config"])
@@ -49,13 +62,15 @@ def main(argv=None) -> int:
     p.add_argument("parts", nargs="+", help="evaluation JSONs (evaluate --out)")
     p.add_argument("--out", required=True)
     p.add_argument("--markdown", default=None)
+    p.add_argument("--families", nargs="+", default=None,
+                   help="keep only these families' clips from each part (parts may have evaluated more)")
     a = p.parse_args(argv)
     parts = []
     for path in a.parts:
         with open(path) as f:
             parts.append(json.load(f))
     try:
-        result = merge(parts)
+        result = merge(parts, a.families)
     except ValueError as e:
         p.error(str(e))
     with open(a.out, "w") as f:

@@ -40,3 +40,16 @@ def test_refuses_gaps_overlaps_and_other_settings():
         merge([a, other])
     with pytest.raises(ValueError, match="at least two"):
         merge([a])
+
+
+def test_families_joins_a_full_evaluation_to_one_of_a_single_family():
+    whole_ball = json.loads(json.dumps(run(None, 3, families=["ball"], reference=True, seed_start=0)))
+    full = _reference(0, 1)                                                  # ball and clap, seed 0
+    ball_only = json.loads(json.dumps(run(None, 2, families=["ball"], reference=True, seed_start=1)))
+    with pytest.raises(ValueError, match="families"):
+        merge([full, ball_only])                                            # the parts differ unless told
+    merged = merge([full, ball_only], families=["ball"])
+    assert merged["overall"] == whole_ball["overall"] and merged["clips"] == whole_ball["clips"]
+    assert merged["config"] == whole_ball["config"]
+    with pytest.raises(ValueError, match="has no"):
+        merge([full, ball_only], families=["clap"])
