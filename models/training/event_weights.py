@@ -2,7 +2,7 @@
 
 Sync is decided by a few tokens per clip: those whose span holds a bounce, a clap or a
 syllable. Under a plain per-token mean they are a small share of the loss (a ball's five
-bounces touch ~15 of 125 audio tokens), so the model can trade their timing for smoother
+bounces touch 10-15 of 125 audio tokens), so the model can trade their timing for smoother
 backgrounds. `event_token_weights` gives every token within one token's length of a
 paired event `weight` instead of 1; the trainer normalises by the weights' sum, so the
 loss keeps its scale and only the emphasis moves."""
