@@ -53,6 +53,11 @@ class AVConfig:
         """Frame count the video codec works on (a whole number of tokens)."""
         return self.num_video_tokens * self.frames_per_latent
 
+    @property
+    def video_token_seconds(self) -> float:
+        """How long one video token lasts."""
+        return self.frames_per_latent / self.fps
+
     def video_token_times(self):
         """Centre of each video token in seconds: the positions the joint model sees."""
         import torch
@@ -77,6 +82,11 @@ class AVConfig:
     def padded_samples(self) -> int:
         """Sample count the audio codec works on (a whole number of tokens)."""
         return self.num_audio_tokens * self.samples_per_token
+
+    @property
+    def audio_token_seconds(self) -> float:
+        """How long one audio token lasts."""
+        return self.samples_per_token / self.sample_rate
 
     def audio_token_times(self):
         """Centre of each audio token in seconds: the positions the joint model sees."""

@@ -75,10 +75,9 @@ def event_weight_batch(items, av, weight: float):
     """[B, Lv] and [B, La] loss weights: `weight` on the tokens at each clip's paired events
     (`event_weights`), 1 elsewhere and on clips encoded without event times."""
     tv, ta = av.video_token_times().numpy(), av.audio_token_times().numpy()
-    sv, sa = av.frames_per_latent / av.fps, av.samples_per_token / av.sample_rate
     none = np.zeros(0, np.float32)
-    wv = np.stack([event_token_weights(tv, sv, it.get("events_seen", none), weight) for it in items])
-    wa = np.stack([event_token_weights(ta, sa, it.get("events_heard", none), weight) for it in items])
+    wv = np.stack([event_token_weights(tv, av.video_token_seconds, it.get("events_seen", none), weight) for it in items])
+    wa = np.stack([event_token_weights(ta, av.audio_token_seconds, it.get("events_heard", none), weight) for it in items])
     return torch.from_numpy(wv), torch.from_numpy(wa)
 
 

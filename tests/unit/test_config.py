@@ -19,6 +19,9 @@ def test_lengths_agree(seconds, fps, sr):
     assert math.isclose(float(vt[0]), c.frames_per_latent / fps / 2)
     assert math.isclose(float(at[1] - at[0]), c.samples_per_token / sr)
     assert float(vt[-1]) < c.padded_frames / fps and float(at[-1]) < c.padded_samples / sr
+    # a token lasts the spacing of the centres
+    assert math.isclose(c.video_token_seconds, float(vt[1] - vt[0]))
+    assert math.isclose(c.audio_token_seconds, float(at[1] - at[0]))
 
 
 @pytest.mark.parametrize("bad", [dict(seconds=0), dict(seconds=float("nan")), dict(fps=-1), dict(fps=float("inf")),

@@ -178,7 +178,7 @@ def test_event_weights_mark_the_tokens_at_each_paired_event():
     seen, heard = event_times(clip)
     assert len(seen) == sum(e.paired for e in clip.events) > 0
     times = av.audio_token_times().numpy()
-    span = av.samples_per_token / av.sample_rate
+    span = av.audio_token_seconds
     w = event_token_weights(times, span, heard, 4.0)
     for t in heard:  # the token holding each onset is weighted...
         assert w[int(t // span)] == 4.0
