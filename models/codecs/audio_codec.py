@@ -30,6 +30,12 @@ class AudioCodecConfig:
     width: int = 192
     decoder_blocks: int = 4
     upsample: str = "transpose"  # old checkpoints have no such field; new codecs use NEW_CODEC_UPSAMPLE
+    # The encoder also reads a long-window spectrum (same hop) up to `fine_max_hz`: n_fft's
+    # 62.5 Hz bins cannot tell neighbouring notes apart (C4 262 Hz from D4 294 Hz), so a latent
+    # encoded from them alone lost which note was played. 0 = off (codecs before v7).
+    fine_fft: int = 0
+    fine_max_hz: float = 0.0
+    phase: str = "direct"     # see PHASE_MODES
 
     def to_dict(self):
         return asdict(self)
@@ -47,6 +53,17 @@ class ResBlock1d(nn.Module):
         return x + self.pw2(F.gelu(self.pw1(self.norm(self.dw(x)))))
 
 
+# How the decoder sets each STFT frame's phase. "direct": a phase per frame and bin, as the
+# head says (codecs before v7). A convolutional decoder reading a held note's unchanging latent
+# says the same phase every frame, and frames of equal phase 4 ms apart add up only at
+# multiples of sample_rate / hop (250 Hz): held notes snapped to a few frequencies and every
+# voice came back at ~250 Hz. "integrated": the head also says how far each bin's phase turns
+# from one frame to the next (its instantaneous frequency, as a vector), summed over the
+# frames, so an unchanging latent gives a steady tone at any pitch; the per-frame phase stays
+# on top of it for attacks. The turn starts at zero, so a direct codec's decoder starts where
+# it was. Spectral losses alone hardly teach it (a tone 50 Hz off shares no long-window bin
+# with the right one); `training.losses.phase_advance_loss` supervises the turn directly.
+PHASE_MODES = ("direct", "integrated")
 UPSAMPLE_MODES = ("interpolate", "transpose")
 NEW_CODEC_UPSAMPLE = "interpolate"  # what a codec trained from scratch uses
 
@@ -67,7 +84,8 @@ class AudioCodec(nn.Module):
         self.cfg = cfg
         bins, w = cfg.n_fft // 2 + 1, cfg.width
         self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
-        downs, c = [nn.Conv1d(bins, w, 3, padding=1)], w
+        self.register_buffer("fine_window", torch.hann_window(max(cfg.fine_fft, 1)), persistent=False)
+        downs, c = [nn.Conv1d(bins + self.fine_bins, w, 3, padding=1)], w
         steps = cfg.hops_per_token.bit_length() - 1
         if 2 ** steps != cfg.hops_per_token:
             raise ValueError("hops_per_token must be a power of two")
@@ -81,25 +99,58 @@ class AudioCodec(nn.Module):
         ups += [ResBlock1d(w, d) for d in [1, 2, 4, 1][: cfg.decoder_blocks]]
         self.dec = nn.Sequential(*ups, nn.GroupNorm(1, w))
         self.head = nn.Conv1d(w, bins * 3, 1)  # log-magnitude and a phase vector (x, y)
+        if cfg.phase not in PHASE_MODES:
+            raise ValueError(f"unknown audio phase mode {cfg.phase!r}; expected one of {PHASE_MODES}")
+        if cfg.phase == "integrated":
+            self.advance = nn.Conv1d(w, bins * 2, 1)  # phase turn per frame and bin, a vector (x, y)
+            nn.init.zeros_(self.advance.weight)
+            with torch.no_grad():
+                self.advance.bias.copy_(torch.cat([torch.ones(bins), torch.zeros(bins)]))  # no turn
 
     # --- spectra -------------------------------------------------------------------------
+    @property
+    def fine_bins(self) -> int:
+        """Bins of the long-window spectrum the encoder reads (0 when it reads none)."""
+        if not self.cfg.fine_fft:
+            return 0
+        return min(self.cfg.fine_fft // 2 + 1, int(self.cfg.fine_max_hz * self.cfg.fine_fft / self.cfg.sample_rate) + 1)
+
     def spectrum_features(self, wave: torch.Tensor) -> torch.Tensor:
-        """wave [N, S] (S a multiple of hop*hops_per_token) -> log-magnitude [N, bins, S/hop]."""
+        """wave [N, S] (S a multiple of hop*hops_per_token) -> log-magnitude [N, bins (+ fine
+        bins), S/hop]: the codec's own spectrum, then the low bins of the long-window one,
+        frame for frame (both centred on the same samples)."""
         spec = torch.stft(wave, self.cfg.n_fft, self.cfg.hop, window=self.window, center=True, return_complex=True)
-        return torch.log(spec.abs() + 1e-4)[..., :-1]
+        feats = torch.log(spec.abs() + 1e-4)[..., :-1]
+        if self.fine_bins:
+            fine = torch.stft(wave, self.cfg.fine_fft, self.cfg.hop, window=self.fine_window, center=True,
+                              return_complex=True)
+            feats = torch.cat([feats, torch.log(fine[:, :self.fine_bins].abs() + 1e-4)[..., :-1]], 1)
+        return feats
 
     def encode(self, wave: torch.Tensor) -> torch.Tensor:
         """wave [N, S] -> latent [N, S/(hop*hops_per_token), latent_dim]."""
         return self.enc(self.spectrum_features(wave)).transpose(1, 2)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """latent [N, L, latent_dim] -> wave [N, L*hop*hops_per_token]."""
-        h = self.head(F.gelu(self.dec(z.transpose(1, 2))))
+    def decode(self, z: torch.Tensor, with_advance: bool = False):
+        """latent [N, L, latent_dim] -> wave [N, L*hop*hops_per_token]; with `with_advance`
+        (integrated phase only) also the per-frame phase turn, [N, bins, L*hops_per_token]
+        complex of unit length, for `phase_advance_loss`."""
+        feats = F.gelu(self.dec(z.transpose(1, 2)))
+        h = self.head(feats)
         bins = self.cfg.n_fft // 2 + 1
         logmag, px, py = h[:, :bins], h[:, bins:2 * bins], h[:, 2 * bins:]
         mag = torch.exp(logmag.clamp(max=6.0))
         norm = torch.sqrt(px * px + py * py + 1e-8)
         spec = torch.complex(mag * px / norm, mag * py / norm)
+        step = None
+        if self.cfg.phase == "integrated":
+            a = self.advance(feats).float()
+            step = torch.complex(a[:, :bins], a[:, bins:])
+            step = step / (step.abs() + 1e-8)
+            spec = spec * torch.polar(torch.ones_like(mag), torch.cumsum(step.angle(), -1))
+        elif with_advance:
+            raise ValueError("only a codec with integrated phase says a phase advance")
         spec = torch.cat([spec, spec[..., -1:]], -1)  # the frame centred on the last sample
         length = z.shape[1] * self.cfg.hop * self.cfg.hops_per_token
-        return torch.istft(spec, self.cfg.n_fft, self.cfg.hop, window=self.window, center=True, length=length)
+        wave = torch.istft(spec, self.cfg.n_fft, self.cfg.hop, window=self.window, center=True, length=length)
+        return (wave, step) if with_advance else wave

@@ -88,6 +88,8 @@ def markdown(result: dict) -> str:
         rt = cfg["codec_round_trip"]
         which = "codecs" if rt in (True, "both") else f"{rt} codec only (the {'audio' if rt == 'video' else 'video'} as rendered)"
         mode = f"rendered clips through the {which} of `{cfg['checkpoint']}` (no transformer)"
+        if cfg.get("codec_files"):
+            mode += ", with " + " and ".join(f"the {k} codec of `{v}`" for k, v in cfg["codec_files"].items())
     else:
         mode = "`{checkpoint}`, {method} {steps} steps, guidance video {video_guidance:g} / audio {audio_guidance:g} / " \
             "sync {sync_guidance:g}".format(checkpoint=cfg["checkpoint"], **cfg["sampling"])

@@ -88,13 +88,34 @@ def codec_round_trip(model, clip, cfg: AVConfig, streams: str = "both") -> ClipD
     return ClipData(frames, stems, cfg.fps, cfg.sample_rate)
 
 
+def with_codecs(model, codecs: dict[str, str]):
+    """`model` with whole codecs (encoder and decoder) replaced by codec files, {"audio" or
+    "video": path}: a codec's ceiling, measured before any transformer learns its latents."""
+    from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
+    from ..checkpoint import load_into
+    from ..training.train_codecs import load_codec_checkpoint
+    build = {"audio": (AudioCodec, AudioCodecConfig), "video": (VideoCodec, VideoCodecConfig)}
+    for which, path in codecs.items():
+        tensors, meta = load_codec_checkpoint(path, which)
+        net, conf = build[which]
+        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["config"].items()}
+        codec = net(conf(**fields))
+        load_into(codec, tensors, "", path)
+        setattr(model, f"{which}_codec", codec.eval().requires_grad_(False))
+    return model
+
+
 def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", families=None,
         settings=None, reference: bool = False, seed_start: int = 0, seconds: float | None = None,
-        progress=None, round_trip: str | None = None, ground_colours: bool = True) -> dict:
+        progress=None, round_trip: str | None = None, ground_colours: bool = True,
+        codecs: dict[str, str] | None = None) -> dict:
     """`settings`: a SamplingSettings (default: the shipped defaults). `round_trip` ("both",
     "video" or "audio"): rendered clips through the checkpoint's codecs (that stream's only)
-    instead of generated ones. `ground_colours`: as `Generator`'s (records say what the model
-    read where it differs from the caption)."""
+    instead of generated ones; `codecs` ({"audio"/"video": codec file}) replaces those codecs
+    first. `ground_colours`: as `Generator`'s (records say what the model read where it
+    differs from the caption)."""
+    if codecs and not round_trip:
+        raise ValueError("codec files replace a checkpoint's codecs for a codec round trip only")
     families = list(families or FAMILIES)
     unknown = sorted(set(families) - set(FAMILIES))
     if unknown:
@@ -104,7 +125,7 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
     gen = model = None
     if round_trip:
         from ..av_model import TalkieModel
-        model = TalkieModel.load(checkpoint)
+        model = with_codecs(TalkieModel.load(checkpoint), codecs or {})
         cfg = native_clip_config(model, seconds)
     elif not reference:
         from ..pipeline import Generator, SamplingSettings
@@ -138,6 +159,7 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
     result = aggregate(records)
     result["config"] = {"checkpoint": checkpoint, "split": split, "clips_per_family": clips_per_family,
                         "families": families, "reference": reference, "codec_round_trip": round_trip,
+                        "codec_files": codecs or None,
                         "seed_start": seed_start, "ground_colours": ground_colours,
                         "sampling": None if reference or round_trip else _settings_dict(settings), "seconds": cfg.seconds, "fps": cfg.fps,
                         "width": cfg.width, "height": cfg.height}
@@ -178,6 +200,10 @@ def main(argv=None) -> int:
     p.add_argument("--codec-round-trip", nargs="?", const="both", default=None, choices=ROUND_TRIP_STREAMS,
                    help="evaluate the rendered clips after the checkpoint's codecs (no transformer); "
                         "'video' or 'audio' sends only that stream through its codec")
+    for which in ("audio", "video"):
+        p.add_argument(f"--{which}-codec", default=None, metavar="FILE",
+                       help=f"with --codec-round-trip: use this {which} codec (train_codecs output) in place of "
+                            "the checkpoint's")
     p.add_argument("--seed-start", type=int, default=0, help="first held-out scene seed")
     p.add_argument("--no-colour-grounding", action="store_true",
                    help="let the model read untrained colour names as they are (the model alone)")
@@ -192,6 +218,9 @@ def main(argv=None) -> int:
         p.error("--checkpoint is required unless --reference is given")
     if a.reference and a.codec_round_trip:
         p.error("--reference and --codec-round-trip exclude each other")
+    codecs = {k: v for k, v in (("audio", a.audio_codec), ("video", a.video_codec)) if v}
+    if codecs and not a.codec_round_trip:
+        p.error("--audio-codec / --video-codec need --codec-round-trip")
     import torch
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -204,7 +233,7 @@ def main(argv=None) -> int:
                   f"  F1 {s.get('f1', float('nan')):.2f}  {r['caption']!r}", flush=True)
 
     result = run(a.checkpoint, a.clips_per_family, a.split, a.families, _settings_from_args(a), a.reference,
-                 a.seed_start, a.seconds, progress, a.codec_round_trip, not a.no_colour_grounding)
+                 a.seed_start, a.seconds, progress, a.codec_round_trip, not a.no_colour_grounding, codecs)
     result["config"]["threads"] = torch.get_num_threads()
     result = _jsonable(result)
     with open(a.out, "w") as f:

@@ -83,3 +83,16 @@ def colour_loss(y: torch.Tensor, x: torch.Tensor, w: torch.Tensor, background: f
     weight = fg + background * (1.0 - fg)
     err = (y - y.mean(-1, keepdim=True)) - (x - x.mean(-1, keepdim=True))
     return (weight * err ** 2).sum() / weight.sum().clamp_min(1.0)
+
+
+def phase_advance_loss(step: torch.Tensor, x: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
+    """How far the decoder's per-frame phase turn (`AudioCodec.decode(..., with_advance=True)`,
+    unit complex [N, bins, F]) is from the turn of the target's own STFT frames (x [N, S], the
+    codec's framing): 1 - cos of the angle between them, weighted by the energy of the two
+    frames it joins. The instantaneous frequency, taught where a spectral loss cannot find it."""
+    X = torch.stft(x, n_fft, hop, window=_window(n_fft, x.device), center=True, return_complex=True)
+    X = X[..., :step.shape[-1]]
+    true = X[..., 1:] * X[..., :-1].conj()
+    w = true.abs()
+    agree = (step[..., 1:] * (true / (w + 1e-12)).conj()).real
+    return (w * (1 - agree)).sum() / w.sum().clamp(min=1e-12)

@@ -8,7 +8,8 @@ The joint transformer works in the codecs' latent spaces, which their *encoders*
 decoder trained on with its encoder frozen (`train_codecs --decoder-only`) reads the same
 latents, so it can replace the old decoder without retraining the transformer. A codec whose
 encoder differs from the checkpoint's (at the checkpoint's precision) is refused. A decoder
-built another way (an audio codec whose `upsample` differs) replaces the codec's config too."""
+built another way (an audio codec whose `upsample` or `phase` differs) replaces the codec's
+config too."""
 from __future__ import annotations
 
 import argparse
@@ -18,10 +19,10 @@ import torch
 
 from ..av_model import TalkieModel
 from ..checkpoint import CheckpointError, load_checkpoint
-from .train_codecs import ENCODER_PARTS, load_with_new_upsampling
+from .train_codecs import ENCODER_PARTS, load_with_new_decoder
 
 # Config fields that shape only the decoder: a codec may differ from the model's in these.
-DECODER_FIELDS = {"video": (), "audio": ("upsample",)}
+DECODER_FIELDS = {"video": (), "audio": ("upsample", "phase")}
 
 
 def swap_decoder(model: TalkieModel, which: str, codec_tensors: dict[str, torch.Tensor], source: str,
@@ -40,7 +41,7 @@ def swap_decoder(model: TalkieModel, which: str, codec_tensors: dict[str, torch.
             raise CheckpointError(f"{source!r} is a {which} codec of another shape ({', '.join(changed)} differ)")
         if changed:  # a decoder built another way: a new codec, the encoder carried over
             rebuilt = type(codec)(type(codec.cfg)(**theirs))
-            load_with_new_upsampling(rebuilt, codec.state_dict(), source)
+            load_with_new_decoder(rebuilt, codec.state_dict(), source)
             rebuilt.train(codec.training).requires_grad_(any(p.requires_grad for p in codec.parameters()))
             setattr(model, f"{which}_codec", rebuilt)
             codec = rebuilt

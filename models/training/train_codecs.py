@@ -29,25 +29,30 @@ import torch
 from ..av_model import FORMAT
 from ..checkpoint import CheckpointError, load_checkpoint, load_into, save_checkpoint
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
-from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, UPSAMPLE_MODES
+from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, PHASE_MODES, UPSAMPLE_MODES
 from ..config import AVConfig
 from .data import ClipBuffer, ClipStream, parse_family_weights
-from .losses import colour_loss, envelope_loss, hop_comb_loss, multires_stft_loss, pitch_loss
+from .losses import (colour_loss, envelope_loss, hop_comb_loss, multires_stft_loss, phase_advance_loss,
+                     pitch_loss)
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
 ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
 
 
-def load_with_new_upsampling(model: AudioCodec, tensors: dict[str, torch.Tensor], source: str) -> int:
-    """Load the weights of an audio codec whose decoder upsampled another way: every tensor
-    whose name and shape match; only decoder tensors may be left fresh (CheckpointError
-    otherwise). Returns how many start fresh."""
+AUDIO_DECODER_PARTS = ("dec.", "advance.")  # what a decoder built another way may start fresh
+
+
+def load_with_new_decoder(model: AudioCodec, tensors: dict[str, torch.Tensor], source: str) -> int:
+    """Load the weights of an audio codec whose decoder was built another way (upsampling,
+    phase mode): every tensor whose name and shape match; only decoder tensors may be left
+    fresh (CheckpointError otherwise). Returns how many start fresh."""
     own = model.state_dict()
     shared = {k: v for k, v in tensors.items() if k in own and v.shape == own[k].shape}
     fresh = sorted(set(own) - set(shared))
-    stray = [k for k in fresh if not k.startswith("dec.")]
+    stray = [k for k in fresh if not k.startswith(AUDIO_DECODER_PARTS)]
     if stray:
-        raise CheckpointError(f"{source}: {stray[0]} does not fit this codec; only the decoder's upsampling may change")
+        raise CheckpointError(f"{source}: {stray[0]} does not fit this codec; only its decoder may be built "
+                              "another way")
     model.load_state_dict({**own, **{k: v.float() for k, v in shared.items()}})
     return len(fresh)
 
@@ -122,6 +127,17 @@ def main(argv=None):
     ap.add_argument("--pitch-weight", type=float, default=0.0,
                     help="audio: weight of a spectral loss at 2048/4096-sample windows, so held notes keep "
                          "their pitch between the STFT's bins (see losses.pitch_loss)")
+    ap.add_argument("--audio-phase", choices=PHASE_MODES, default=None,
+                    help="audio: how the decoder sets phase (default: the codec's own; 'direct' for a new one). "
+                         "'integrated' lets held notes keep their pitch; a decoder-only change")
+    ap.add_argument("--phase-advance-weight", type=float, default=0.0,
+                    help="audio, integrated phase: teach the decoder each bin's phase turn per frame from the "
+                         "target's own STFT (losses.phase_advance_loss)")
+    ap.add_argument("--fine-fft", type=int, default=None,
+                    help="audio, new codec only: the encoder also reads a spectrum with this window "
+                         "(e.g. 1024: 15.6 Hz bins, so it can keep a note's pitch)")
+    ap.add_argument("--fine-max-hz", type=float, default=2000.0,
+                    help="audio: the highest frequency of the long-window spectrum the encoder reads")
     ap.add_argument("--decoder-only", action="store_true",
                     help="train only the decoder (the encoder, hence every latent, stays as it is)")
     ap.add_argument("--audio-upsample", choices=UPSAMPLE_MODES, default=None,
@@ -163,15 +179,26 @@ def main(argv=None):
     if args.which == "audio":
         saved_upsample = meta.get("config", {}).get("upsample", AudioCodecConfig.upsample) if start_from \
             else NEW_CODEC_UPSAMPLE
+        saved = meta.get("config", {})
+        if start_from and args.fine_fft is not None and args.fine_fft != saved.get("fine_fft", 0):
+            ap.error(f"--fine-fft {args.fine_fft}: {start_from} reads fine_fft={saved.get('fine_fft', 0)}; "
+                     "another encoder input is a new codec")
+        fine_fft = saved.get("fine_fft", 0) if start_from else (args.fine_fft or 0)
+        fine_max_hz = saved.get("fine_max_hz", 0.0) if start_from else (args.fine_max_hz if fine_fft else 0.0)
+        saved_phase = saved.get("phase", AudioCodecConfig.phase)
         cfg = AudioCodecConfig(sample_rate=av.sample_rate, n_fft=av.stft_window, hop=av.stft_hop,
-                               hops_per_token=av.hops_per_token, upsample=args.audio_upsample or saved_upsample)
+                               hops_per_token=av.hops_per_token, upsample=args.audio_upsample or saved_upsample,
+                               fine_fft=fine_fft, fine_max_hz=fine_max_hz, phase=args.audio_phase or saved_phase)
         model = AudioCodec(cfg)
         batch = args.batch or 12
+    if args.phase_advance_weight and (args.which != "audio" or cfg.phase != "integrated"):
+        ap.error("--phase-advance-weight teaches an audio decoder with integrated phase (--audio-phase integrated)")
     step = 0
     if start_from:
-        if args.which == "audio" and cfg.upsample != saved_upsample:
-            fresh = load_with_new_upsampling(model, tensors, start_from)
-            print(f"{start_from}: upsampling {saved_upsample} -> {cfg.upsample}, {fresh} decoder tensors start fresh")
+        if args.which == "audio" and (cfg.upsample, cfg.phase) != (saved_upsample, saved_phase):
+            fresh = load_with_new_decoder(model, tensors, start_from)
+            print(f"{start_from}: decoder upsampling {saved_upsample} -> {cfg.upsample}, phase {saved_phase} -> "
+                  f"{cfg.phase}; {fresh} decoder tensors start fresh")
         else:
             load_into(model, tensors, "", start_from)
         step = meta.get("step", 0)
@@ -220,8 +247,13 @@ def main(argv=None):
             with torch.set_grad_enabled(not args.decoder_only):
                 z = model.encode(x)
             z = z + 0.02 * torch.randn_like(z)
-            y = model.decode(z)
+            if args.phase_advance_weight:
+                y, step_turn = model.decode(z, with_advance=True)
+            else:
+                y = model.decode(z)
             loss = multires_stft_loss(y, x) + envelope_loss(y, x, cfg.sample_rate) + 1e-4 * z.pow(2).mean()
+            if args.phase_advance_weight:
+                loss = loss + args.phase_advance_weight * phase_advance_loss(step_turn, x, cfg.n_fft, cfg.hop)
             if args.comb_weight:
                 loss = loss + args.comb_weight * hop_comb_loss(y, x, 2 * cfg.hop)
             if args.pitch_weight:

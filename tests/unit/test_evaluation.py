@@ -176,3 +176,44 @@ def test_codec_round_trip_evaluates_rendered_clips_through_the_codecs(tmp_path):
                  "--clips-per-family", "1", "--out", str(out), "--markdown", str(md), "--quiet"]) == 0
     assert json.loads(out.read_text())["config"]["codec_round_trip"] == "audio"
     assert "through the audio codec only (the video as rendered)" in md.read_text()
+
+
+def test_a_codec_file_replaces_the_checkpoints_codec_in_a_round_trip(tmp_path):
+    """--audio-codec FILE: a new codec's ceiling, measured before a transformer learns its
+    latents. The file's own encoder and decoder are used, not the checkpoint's."""
+    import talkie.models
+    from talkie.models.av_model import TalkieModel
+    from talkie.models.checkpoint import save_checkpoint
+    from talkie.models.codecs import AudioCodec, AudioCodecConfig
+    from talkie.models.evaluation.evaluate import codec_round_trip, with_codecs
+    from talkie.models.world import render_clip
+
+    torch.manual_seed(0)
+    model = TalkieModel.from_size_config(str(Path(talkie.models.__file__).parent / "configs" / "talkie-tiny.json"))
+    ckpt = tmp_path / "tiny.safetensors"
+    model.save(str(ckpt))
+    acfg = AudioCodecConfig(**{**model.audio_codec.cfg.to_dict(), "fine_fft": 1024, "fine_max_hz": 2000.0})
+    codec = AudioCodec(acfg)
+    save_checkpoint(str(tmp_path / "audio_codec.safetensors"), codec.state_dict(),
+                    {"kind": "audio_codec", "config": acfg.to_dict(), "step": 1})
+    swapped = with_codecs(TalkieModel.load(str(ckpt)), {"audio": str(tmp_path / "audio_codec.safetensors")})
+    assert swapped.audio_codec.cfg.fine_fft == 1024 and swapped.audio_codec.fine_bins == 129
+    cfg = AVConfig(seconds=2.0)
+    clip = render_clip(2, cfg, family="keyboard", split="heldout")
+    own = codec_round_trip(TalkieModel.load(str(ckpt)), clip, cfg, "audio")
+    new = codec_round_trip(swapped, clip, cfg, "audio")
+    assert not np.allclose(own.stems["music"], new.stems["music"], atol=1e-4)
+    with torch.no_grad():
+        x = torch.nn.functional.pad(torch.from_numpy(clip.stems["music"]).float()[None],
+                                    (0, cfg.padded_samples - cfg.num_samples))  # as the model pads it
+        ref = codec.decode(codec.encode(x))[0, :cfg.num_samples].numpy()
+    assert np.allclose(new.stems["music"], ref, atol=1e-5)
+    out, md = tmp_path / "rt.json", tmp_path / "rt.md"
+    assert main(["--checkpoint", str(ckpt), "--codec-round-trip", "audio", "--audio-codec",
+                 str(tmp_path / "audio_codec.safetensors"), "--families", "keyboard", "--clips-per-family", "1",
+                 "--out", str(out), "--markdown", str(md), "--quiet"]) == 0
+    assert json.loads(out.read_text())["config"]["codec_files"]["audio"].endswith("audio_codec.safetensors")
+    assert "the audio codec of" in md.read_text()
+    with pytest.raises(SystemExit):  # a codec file without a round trip has nothing to replace
+        main(["--checkpoint", str(ckpt), "--audio-codec", str(tmp_path / "audio_codec.safetensors"),
+              "--out", str(out)])

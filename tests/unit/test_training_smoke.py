@@ -145,6 +145,34 @@ def test_pitch_loss_hears_a_note_five_hertz_off():
     assert pitch_loss(detuned, c4) > 2 * multires_stft_loss(detuned, c4, sizes=(128, 256))
 
 
+def test_an_audio_codec_can_read_a_long_window_spectrum_that_tells_neighbouring_notes_apart(tmp_path):
+    import torch
+
+    from talkie.models.codecs import AudioCodec, AudioCodecConfig
+    t = torch.arange(16384) / 16000
+    d4, e4 = (torch.sin(2 * torch.pi * f * t)[None] for f in (293.66, 329.63))
+    old, fine = AudioCodec(AudioCodecConfig()), AudioCodec(AudioCodecConfig(fine_fft=1024, fine_max_hz=2000.0))
+    assert fine.fine_bins == 129 and old.fine_bins == 0
+    assert old.spectrum_features(d4).shape[1] == 129 and fine.spectrum_features(d4).shape[1] == 258
+    assert torch.equal(fine.spectrum_features(d4)[:, :129], old.spectrum_features(d4))  # the codec's own spectrum first
+    # D4 and E4 peak in the same 62.5 Hz bin (312.5 Hz); 15.6 Hz bins put them two apart
+    coarse_peak = lambda x: old.spectrum_features(x)[0, :, 100].argmax().item()  # noqa: E731
+    fine_peak = lambda x: fine.spectrum_features(x)[0, 129:, 100].argmax().item()  # noqa: E731
+    assert coarse_peak(d4) == coarse_peak(e4) and fine_peak(e4) - fine_peak(d4) >= 2
+    assert set(fine.state_dict()) == set(old.state_dict())  # same tensors, only the first conv wider
+    base = ["talkie.models.training.train_codecs", "--which", "audio", "--minutes", "0.03", "--buffer", "4",
+            "--batch", "2", "--out", str(tmp_path)]
+    _run(base + ["--fine-fft", "512", "--fine-max-hz", "1000", "--pitch-weight", "1"], tmp_path)
+    tensors, meta = load_checkpoint(str(tmp_path / "audio_codec.safetensors"))
+    assert meta["config"]["fine_fft"] == 512 and tensors["enc.0.weight"].shape[1] == 129 + 33
+    _run(base + ["--resume"], tmp_path)  # keeps its input
+    assert load_checkpoint(str(tmp_path / "audio_codec.safetensors"))[1]["config"]["fine_fft"] == 512
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    res = subprocess.run([sys.executable, "-m", *base, "--resume", "--fine-fft", "1024"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2 and "another encoder input is a new codec" in res.stderr
+
+
 def test_joint_training_runs_and_resumes(tmp_path):
     start = tmp_path / "tiny.safetensors"
     TalkieModel.from_size_config(TINY).save(str(start))
@@ -279,6 +307,54 @@ def test_audio_decoder_can_change_its_upsampling_and_swap_into_an_old_model(tmp_
     cfg = got.clip_config(1.0)
     z = torch.randn(1, cfg.num_audio_tokens, got.joint.cfg.audio_dim)
     assert got.decode_audio(z, cfg).shape == (1, 4, cfg.num_samples)
+
+
+def test_a_decoder_can_turn_to_integrated_phase_and_swap_into_the_model_it_came_from(tmp_path):
+    """--audio-phase integrated on a trained codec, decoder only: the encoder (the latents the
+    transformer knows) stays bit-identical, the decoder starts exactly where it was (the phase
+    advance starts at zero) and swap_decoders takes it, config and all."""
+    import torch
+
+    model = TalkieModel.from_size_config(TINY)
+    model_path = tmp_path / "model.safetensors"
+    model.save(str(model_path))
+    res = _run(["talkie.models.training.train_codecs", "--which", "audio", "--decoder-only", "--audio-phase",
+                "integrated", "--init-from", str(model_path), "--minutes", "0.03", "--buffer", "4", "--batch", "2",
+                "--pitch-weight", "1", "--phase-advance-weight", "1", "--out", str(tmp_path / "ft")], tmp_path)
+    assert "phase direct -> integrated" in res.stdout
+    new_path = tmp_path / "ft" / "audio_codec.safetensors"
+    after, meta = load_checkpoint(str(new_path))
+    assert meta["config"]["phase"] == "integrated" and "advance.weight" in after
+    before = TalkieModel.load(str(model_path)).audio_codec.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("enc."))
+    swapped = tmp_path / "swapped.safetensors"
+    _run(["talkie.models.training.swap_decoders", "--checkpoint", str(model_path), "--audio-codec", str(new_path),
+          "--out", str(swapped)], tmp_path)
+    got = TalkieModel.load(str(swapped))
+    assert got.audio_codec.cfg.phase == "integrated"
+    assert torch.equal(got.audio_codec.advance.weight, after["advance.weight"].half().float())
+    env = dict(os.environ, OMP_NUM_THREADS="1")  # a direct decoder has no advance to teach
+    res = subprocess.run([sys.executable, "-m", "talkie.models.training.train_codecs", "--which", "audio",
+                          "--init-from", str(model_path), "--phase-advance-weight", "1", "--minutes", "0.01",
+                          "--out", str(tmp_path / "no")], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 2 and "integrated phase" in res.stderr
+
+
+def test_phase_advance_loss_knows_a_held_notes_turn_per_frame():
+    import math
+
+    import torch
+
+    from talkie.models.training.losses import phase_advance_loss
+    n_fft, hop, sr, f = 256, 64, 16000, 349.23
+    x = torch.sin(2 * torch.pi * f * torch.arange(8192) / sr)[None]
+    frames = x.shape[-1] // hop
+    right = torch.polar(torch.ones(1, n_fft // 2 + 1, frames), torch.full((1, n_fft // 2 + 1, frames),
+                                                                          2 * math.pi * f * hop / sr))
+    bin_centre = torch.polar(torch.ones_like(right.real), torch.full_like(right.real, 2 * math.pi * 375.0 * hop / sr))
+    assert phase_advance_loss(right, x, n_fft, hop) < 0.02  # the ends of the clip turn otherwise
+    assert phase_advance_loss(bin_centre, x, n_fft, hop) > 0.1
 
 
 def test_transformer_from_starts_a_run_on_new_codecs_from_a_trained_transformer(tmp_path):
