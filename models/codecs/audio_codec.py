@@ -31,8 +31,8 @@ class AudioCodecConfig:
     decoder_blocks: int = 4
     upsample: str = "transpose"  # old checkpoints have no such field; new codecs use NEW_CODEC_UPSAMPLE
     # The encoder also reads a long-window spectrum (same hop) up to `fine_max_hz`: n_fft's
-    # 62.5 Hz bins cannot tell neighbouring notes apart (C4 262 Hz from D4 294 Hz), so a latent
-    # encoded from them alone lost which note was played. 0 = off (codecs before v7).
+    # 62.5 Hz bins cannot tell neighbouring notes apart (D4 294 Hz and E4 330 Hz peak in one
+    # bin), so a latent encoded from them alone lost which note was played. 0 = off (the shipped codec).
     fine_fft: int = 0
     fine_max_hz: float = 0.0
     phase: str = "direct"     # see PHASE_MODES
@@ -54,7 +54,7 @@ class ResBlock1d(nn.Module):
 
 
 # How the decoder sets each STFT frame's phase. "direct": a phase per frame and bin, as the
-# head says (codecs before v7). A convolutional decoder reading a held note's unchanging latent
+# head says (the shipped codec). A convolutional decoder reading a held note's unchanging latent
 # says the same phase every frame, and frames of equal phase 4 ms apart add up only at
 # multiples of sample_rate / hop (250 Hz): held notes snapped to a few frequencies and every
 # voice came back at ~250 Hz. "integrated": the head also says how far each bin's phase turns
