@@ -7,7 +7,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .checkpoint import CheckpointError, load_checkpoint, load_into, save_checkpoint
-from .codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
+from .codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig, codec_config
 from .codecs.audio_codec import NEW_CODEC_UPSAMPLE
 from .config import STEMS, AVConfig
 from .joint_model import JointConfig, JointModel
@@ -107,8 +107,8 @@ class TalkieModel(nn.Module):
             raise CheckpointError(f"checkpoint {source!r} is not a Talkie AV model (format {meta.get('format')!r}, "
                                   f"expected {FORMAT!r})")
         try:
-            return cls(AVConfig.from_dict(meta["av"]), VideoCodecConfig(**_tuples(meta["video_codec"])),
-                       AudioCodecConfig(**meta["audio_codec"]), JointConfig(**meta["joint"]))
+            return cls(AVConfig.from_dict(meta["av"]), codec_config("video", meta["video_codec"]),
+                       codec_config("audio", meta["audio_codec"]), JointConfig(**meta["joint"]))
         except (KeyError, TypeError, ValueError) as e:
             raise CheckpointError(f"checkpoint {source!r} has an invalid config: {e}") from None
 
@@ -153,5 +153,3 @@ def resize_frames(frames: torch.Tensor, size: tuple[int, int], out: torch.Tensor
     return out
 
 
-def _tuples(d: dict) -> dict:
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}

@@ -84,7 +84,8 @@ class AudioCodec(nn.Module):
         self.cfg = cfg
         bins, w = cfg.n_fft // 2 + 1, cfg.width
         self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
-        self.register_buffer("fine_window", torch.hann_window(max(cfg.fine_fft, 1)), persistent=False)
+        if self.fine_bins:
+            self.register_buffer("fine_window", torch.hann_window(cfg.fine_fft), persistent=False)
         downs, c = [nn.Conv1d(bins + self.fine_bins, w, 3, padding=1)], w
         steps = cfg.hops_per_token.bit_length() - 1
         if 2 ** steps != cfg.hops_per_token:

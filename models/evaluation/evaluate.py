@@ -91,15 +91,12 @@ def codec_round_trip(model, clip, cfg: AVConfig, streams: str = "both") -> ClipD
 def with_codecs(model, codecs: dict[str, str]):
     """`model` with whole codecs (encoder and decoder) replaced by codec files, {"audio" or
     "video": path}: a codec's ceiling, measured before any transformer learns its latents."""
-    from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
     from ..checkpoint import load_into
+    from ..codecs import AudioCodec, VideoCodec, codec_config
     from ..training.train_codecs import load_codec_checkpoint
-    build = {"audio": (AudioCodec, AudioCodecConfig), "video": (VideoCodec, VideoCodecConfig)}
     for which, path in codecs.items():
         tensors, meta = load_codec_checkpoint(path, which)
-        net, conf = build[which]
-        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["config"].items()}
-        codec = net(conf(**fields))
+        codec = {"audio": AudioCodec, "video": VideoCodec}[which](codec_config(which, meta["config"]))
         load_into(codec, tensors, "", path)
         setattr(model, f"{which}_codec", codec.eval().requires_grad_(False))
     return model

@@ -35,14 +35,12 @@ class LatentEncoder:
 
     def __call__(self):
         from ..checkpoint import load_checkpoint, load_into
-        from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
+        from ..codecs import AudioCodec, VideoCodec, codec_config
 
         tv, mv = load_checkpoint(self.paths[0])
         ta, ma = load_checkpoint(self.paths[1])
-        vcfg = mv["config"]
-        vcfg["channels"] = tuple(vcfg["channels"])
-        video = VideoCodec(VideoCodecConfig(**vcfg))
-        audio = AudioCodec(AudioCodecConfig(**ma["config"]))
+        video = VideoCodec(codec_config("video", mv["config"]))
+        audio = AudioCodec(codec_config("audio", ma["config"]))
         load_into(video, tv, "", self.paths[0])
         load_into(audio, ta, "", self.paths[1])
         video.eval()

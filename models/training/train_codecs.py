@@ -177,9 +177,8 @@ def main(argv=None):
         model = VideoCodec(cfg)
         batch = args.batch or 48
     if args.which == "audio":
-        saved_upsample = meta.get("config", {}).get("upsample", AudioCodecConfig.upsample) if start_from \
-            else NEW_CODEC_UPSAMPLE
         saved = meta.get("config", {})
+        saved_upsample = saved.get("upsample", AudioCodecConfig.upsample) if start_from else NEW_CODEC_UPSAMPLE
         if start_from and args.fine_fft is not None and args.fine_fft != saved.get("fine_fft", 0):
             ap.error(f"--fine-fft {args.fine_fft}: {start_from} reads fine_fft={saved.get('fine_fft', 0)}; "
                      "another encoder input is a new codec")

@@ -25,7 +25,7 @@ import torch.distributed as dist
 
 from ..av_model import TalkieModel
 from ..checkpoint import load_checkpoint, load_into, save_checkpoint
-from ..codecs import AudioCodecConfig, VideoCodecConfig
+from ..codecs import codec_config
 from ..colour_grounding import COLOUR_VOCABULARY_KEY
 from ..config import AVConfig
 from ..joint_model import JointConfig
@@ -146,8 +146,7 @@ def build_model(cfg_json, codec_dir):
     av = AVConfig.from_dict(cfg_json["av"])
     tv, mv = load_checkpoint(os.path.join(codec_dir, "video_codec.safetensors"))
     ta, ma = load_checkpoint(os.path.join(codec_dir, "audio_codec.safetensors"))
-    vc = dict(mv["config"], channels=tuple(mv["config"]["channels"]))
-    vcfg, acfg = VideoCodecConfig(**vc), AudioCodecConfig(**ma["config"])
+    vcfg, acfg = codec_config("video", mv["config"]), codec_config("audio", ma["config"])
     jcfg = JointConfig(video_dim=vcfg.latent_dim, audio_dim=acfg.latent_dim * 4, **cfg_json["joint"])
     model = TalkieModel(av, vcfg, acfg, jcfg)
     load_into(model.video_codec, tv, "", "video codec")

@@ -12,11 +12,27 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TINY = os.path.join(REPO, "models", "configs", "talkie-tiny.json")
 
 
-def _run(args, cwd):
+def _run(args, cwd, returncode=0):
+    """Run `python -m args` on one thread; it must exit with `returncode` (2: argparse refused)."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
     res = subprocess.run([sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.returncode == returncode, res.stderr[-3000:]
     return res
+
+
+def _swap_audio_codec(tmp_path, model_path, codec_path):
+    """swap_decoders puts `codec_path`'s decoder into the model at `model_path`; the swapped
+    model's audio codec must hold the file's tensors exactly (at the checkpoint's fp16)."""
+    import torch
+
+    swapped = tmp_path / "swapped.safetensors"
+    _run(["talkie.models.training.swap_decoders", "--checkpoint", str(model_path), "--audio-codec", str(codec_path),
+          "--out", str(swapped)], tmp_path)
+    got = TalkieModel.load(str(swapped))
+    theirs, _ = load_checkpoint(str(codec_path))
+    for k, v in got.audio_codec.state_dict().items():
+        assert torch.equal(v, theirs[k].half().float()), k
+    return got
 
 
 def test_codec_training_writes_a_checkpoint(tmp_path):
@@ -38,12 +54,9 @@ def test_a_new_video_codec_takes_its_latent_size_and_keeps_it_when_trained_on(tm
     _run(base + ["--resume"], tmp_path)  # no --latent-dim: the checkpoint's own size
     _, resumed = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert resumed["config"]["latent_dim"] == 24 and resumed["step"] > meta["step"]
-    env = dict(os.environ, OMP_NUM_THREADS="1")
     for extra, msg in ((["--resume", "--latent-dim", "48"], "a new size is a new codec"),
                        (["--latent-dim", "0"], "positive size")):
-        res = subprocess.run([sys.executable, "-m", *base, *extra], cwd=tmp_path, env=env, capture_output=True,
-                             text=True, timeout=300)
-        assert res.returncode == 2 and msg in res.stderr
+        assert msg in _run(base + extra, tmp_path, returncode=2).stderr
 
 
 def test_family_weights_replace_the_worlds_defaults_and_refuse_bad_input():
@@ -167,10 +180,8 @@ def test_an_audio_codec_can_read_a_long_window_spectrum_that_tells_neighbouring_
     assert meta["config"]["fine_fft"] == 512 and tensors["enc.0.weight"].shape[1] == 129 + 33
     _run(base + ["--resume"], tmp_path)  # keeps its input
     assert load_checkpoint(str(tmp_path / "audio_codec.safetensors"))[1]["config"]["fine_fft"] == 512
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    res = subprocess.run([sys.executable, "-m", *base, "--resume", "--fine-fft", "1024"], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=300)
-    assert res.returncode == 2 and "another encoder input is a new codec" in res.stderr
+    res = _run(base + ["--resume", "--fine-fft", "1024"], tmp_path, returncode=2)
+    assert "another encoder input is a new codec" in res.stderr
 
 
 def test_joint_training_runs_and_resumes(tmp_path):
@@ -297,13 +308,8 @@ def test_audio_decoder_can_change_its_upsampling_and_swap_into_an_old_model(tmp_
     before, _ = load_checkpoint(str(start))
     assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("enc."))
 
-    swapped = tmp_path / "swapped.safetensors"
-    _run(["talkie.models.training.swap_decoders", "--checkpoint", str(model_path), "--audio-codec", str(new_path),
-          "--out", str(swapped)], tmp_path)
-    got = TalkieModel.load(str(swapped))
+    got = _swap_audio_codec(tmp_path, model_path, new_path)
     assert got.audio_codec.cfg.upsample == "interpolate"
-    for k, v in got.audio_codec.state_dict().items():
-        assert torch.equal(v, after[k].half().float()), k
     cfg = got.clip_config(1.0)
     z = torch.randn(1, cfg.num_audio_tokens, got.joint.cfg.audio_dim)
     assert got.decode_audio(z, cfg).shape == (1, 4, cfg.num_samples)
@@ -327,18 +333,12 @@ def test_a_decoder_can_turn_to_integrated_phase_and_swap_into_the_model_it_came_
     assert meta["config"]["phase"] == "integrated" and "advance.weight" in after
     before = TalkieModel.load(str(model_path)).audio_codec.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("enc."))
-    swapped = tmp_path / "swapped.safetensors"
-    _run(["talkie.models.training.swap_decoders", "--checkpoint", str(model_path), "--audio-codec", str(new_path),
-          "--out", str(swapped)], tmp_path)
-    got = TalkieModel.load(str(swapped))
-    assert got.audio_codec.cfg.phase == "integrated"
-    assert torch.equal(got.audio_codec.advance.weight, after["advance.weight"].half().float())
-    env = dict(os.environ, OMP_NUM_THREADS="1")  # a direct decoder has no advance to teach
-    res = subprocess.run([sys.executable, "-m", "talkie.models.training.train_codecs", "--which", "audio",
-                          "--init-from", str(model_path), "--phase-advance-weight", "1", "--minutes", "0.01",
-                          "--out", str(tmp_path / "no")], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=300)
-    assert res.returncode == 2 and "integrated phase" in res.stderr
+    got = _swap_audio_codec(tmp_path, model_path, new_path)  # the advance layer comes along
+    assert got.audio_codec.cfg.phase == "integrated" and "advance.weight" in got.audio_codec.state_dict()
+    res = _run(["talkie.models.training.train_codecs", "--which", "audio", "--init-from", str(model_path),
+                "--phase-advance-weight", "1", "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path,
+               returncode=2)  # a direct decoder has no advance to teach
+    assert "integrated phase" in res.stderr
 
 
 def test_phase_advance_loss_knows_a_held_notes_turn_per_frame():
