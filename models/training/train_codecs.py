@@ -33,7 +33,7 @@ from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, PHASE_MODES, UPSAMPLE_MODES
 from ..config import AVConfig
 from .data import ClipBuffer, ClipStream, parse_family_weights
 from .losses import (colour_loss, envelope_loss, hop_comb_loss, multires_stft_loss, phase_advance_loss,
-                     pitch_loss)
+                     pitch_loss, thin_line_stats_loss)
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
 ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
@@ -121,6 +121,10 @@ def main(argv=None):
     ap.add_argument("--colour-background-weight", type=float, default=0.0,
                     help="video: the chroma term's weight on background pixels relative to the foreground's 1 "
                          "(keeps the static scene's hue; needs --colour-weight)")
+    ap.add_argument("--line-stats-weight", type=float, default=0.0,
+                    help="video: weight of a loss matching, per 32-px cell, how many 1-px lines the output "
+                         "draws and how strong (rain streaks; see losses.thin_line_stats_loss) instead of "
+                         "blurring them into haze")
     ap.add_argument("--comb-weight", type=float, default=0.0,
                     help="audio: weight of a loss on the part of the waveform locked to two hops "
                          "(the decoder's frame-rate comb, 125 Hz at 16 kHz; see losses.hop_comb_loss)")
@@ -190,6 +194,8 @@ def main(argv=None):
                                fine_fft=fine_fft, fine_max_hz=fine_max_hz, phase=args.audio_phase or saved_phase)
         model = AudioCodec(cfg)
         batch = args.batch or 12
+    if args.line_stats_weight and args.which != "video":
+        ap.error("--line-stats-weight is a video loss (--which video)")
     if args.phase_advance_weight and (args.which != "audio" or cfg.phase != "integrated"):
         ap.error("--phase-advance-weight teaches an audio decoder with integrated phase (--audio-phase integrated)")
     step = 0
@@ -241,6 +247,8 @@ def main(argv=None):
                 loss = loss + args.pair_motion_weight * (wd * motion ** 2).mean()
             if args.colour_weight:
                 loss = loss + args.colour_weight * colour_loss(y, x, w, args.colour_background_weight)
+            if args.line_stats_weight:
+                loss = loss + args.line_stats_weight * thin_line_stats_loss(y, x)
         else:
             x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device)
             with torch.set_grad_enabled(not args.decoder_only):

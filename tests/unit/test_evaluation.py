@@ -217,3 +217,43 @@ def test_a_codec_file_replaces_the_checkpoints_codec_in_a_round_trip(tmp_path):
     with pytest.raises(SystemExit):  # a codec file without a round trip has nothing to replace
         main(["--checkpoint", str(ckpt), "--audio-codec", str(tmp_path / "audio_codec.safetensors"),
               "--out", str(out)])
+
+
+def test_latent_probe_reads_what_the_tokens_carry_and_not_what_they_do_not():
+    from talkie.models.evaluation.latent_probe import probe_accuracy
+    g = torch.Generator().manual_seed(0)
+    labels = ["light", "moderate", "heavy"] * 12
+    noise = [torch.randn(10, 16, generator=g) for _ in labels]
+    carried = [t.clone() for t in noise]
+    for t, lab in zip(carried, labels):   # one direction of the latent says the value
+        t[:, 3] += 3.0 * ["light", "moderate", "heavy"].index(lab)
+    read = probe_accuracy(carried, labels)
+    blind = probe_accuracy(noise, labels)
+    assert read["clip_accuracy"] == 1.0 and read["token_accuracy"] > 0.8
+    assert blind["token_accuracy"] < 0.55 and abs(blind["chance"] - 1 / 3) < 0.1
+    assert read["n_train_clips"] + read["n_test_clips"] == len(labels) and read["values"] == sorted(set(labels))
+    with pytest.raises(ValueError, match="no train or no test"):
+        probe_accuracy(carried[:2], labels[:2])
+
+
+def test_latent_probe_cli_on_a_tiny_random_model(tmp_path):
+    import talkie.models
+    from talkie.models.av_model import TalkieModel
+    from talkie.models.evaluation.latent_probe import main as probe_main
+
+    torch.manual_seed(0)
+    ckpt = tmp_path / "tiny.safetensors"
+    TalkieModel.from_size_config(str(Path(talkie.models.__file__).parent / "configs" / "talkie-tiny.json")).save(str(ckpt))
+    out = tmp_path / "probe.json"
+    assert probe_main(["--checkpoint", str(ckpt), "--stream", "video", "--families", "glass", "rain",
+                       "--clips-per-family", "6", "--threads", "1", "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    # the rain family's own intensity and surface pool under the overlay's names
+    assert set(res["attributes"]) == {"glass.tint", "rain_intensity", "rain_surface"}
+    for r in res["attributes"].values():
+        assert 0.0 <= r["token_accuracy"] <= 1.0 and 0.0 < r["chance"] <= 1.0
+    assert probe_main(["--checkpoint", str(ckpt), "--stream", "audio", "--families", "face",
+                       "--attributes", "face.voice", "--clips-per-family", "4", "--threads", "1"]) == 0
+    with pytest.raises(SystemExit):   # nothing of these families carries the attribute
+        probe_main(["--checkpoint", str(ckpt), "--stream", "video", "--families", "face",
+                    "--attributes", "glass.tint", "--clips-per-family", "4"])

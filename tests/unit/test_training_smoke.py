@@ -38,7 +38,7 @@ def _swap_audio_codec(tmp_path, model_path, codec_path):
 def test_codec_training_writes_a_checkpoint(tmp_path):
     _run(["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.05", "--buffer", "4",
           "--batch", "4", "--pair-motion-weight", "5", "--colour-weight", "2", "--colour-background-weight", "0.5",
-          "--family-weights", "glass=0.5,drum=0.2", "--out", str(tmp_path)], tmp_path)
+          "--line-stats-weight", "10", "--family-weights", "glass=0.5,drum=0.2", "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
     assert meta["family_weights"]["glass"] == 0.5 and meta["family_weights"]["ball"] == 0.3
@@ -125,6 +125,37 @@ def test_colour_loss_sees_hue_on_objects_ignores_grey_level_and_weighs_backgroun
     assert colour_loss(greener_sky, x, w) == 0
     assert colour_loss(greener_sky, x, w, background=0.5) > 0.01  # held when the background counts too
     assert colour_loss(brighter, x, w, background=0.5) < 1e-10
+
+
+def test_thin_line_stats_loss_wants_streaks_drawn_not_hazed_but_not_in_the_same_place():
+    import torch
+    import torch.nn.functional as F
+
+    from talkie.models.training.losses import thin_line_stats_loss
+    g = torch.Generator().manual_seed(0)
+
+    def rain(n_streaks):  # 1-px wide, 4-px tall bright streaks on a dark sky, at random places
+        x = torch.full((4, 64, 64, 3), 0.15)
+        for f in range(4):
+            ys = torch.randint(0, 60, (n_streaks,), generator=g)
+            xs = torch.randint(1, 63, (n_streaks,), generator=g)
+            for y0, x0 in zip(ys.tolist(), xs.tolist()):
+                x[f, y0:y0 + 4, x0] = 0.5
+        return x
+    x = rain(40)
+    haze = F.avg_pool2d(x.permute(0, 3, 1, 2), 3, 1, 1).permute(0, 2, 3, 1)   # what a pixel loss draws
+    elsewhere = rain(40)                                                    # as many, other places
+    sparse = rain(5)
+    columns = haze.clone()                   # as many line pixels, as full-height lines at fixed columns
+    columns[:, 4:44, 8::16] += 0.35
+    flat = torch.full_like(x, 0.15)
+    assert thin_line_stats_loss(x, x) == 0
+    assert thin_line_stats_loss(elsewhere, x) < 0.25 * thin_line_stats_loss(haze, x)
+    assert thin_line_stats_loss(sparse, x) > 2 * thin_line_stats_loss(elsewhere, x)   # how many counts
+    assert thin_line_stats_loss(columns, x) > 4 * thin_line_stats_loss(elsewhere, x)  # and how long
+    assert thin_line_stats_loss(flat, flat) == 0 and thin_line_stats_loss(x, flat) > 0  # none where none are
+    # pixel error prefers the haze: the reason this term exists
+    assert ((haze - x) ** 2).mean() < ((elsewhere - x) ** 2).mean()
 
 
 def test_hop_comb_loss_sees_a_pattern_locked_to_two_hops_and_not_other_tones():
