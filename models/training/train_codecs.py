@@ -123,8 +123,8 @@ def main(argv=None):
                          "(keeps the static scene's hue; needs --colour-weight)")
     ap.add_argument("--line-stats-weight", type=float, default=0.0,
                     help="video: weight of a loss matching, per 32-px cell, how many 1-px lines the output "
-                         "draws and how strong (rain streaks; see losses.thin_line_stats_loss) instead of "
-                         "blurring them into haze")
+                         "draws, how strong and how long (rain streaks; see losses.thin_line_stats_loss) "
+                         "instead of blurring them into haze")
     ap.add_argument("--comb-weight", type=float, default=0.0,
                     help="audio: weight of a loss on the part of the waveform locked to two hops "
                          "(the decoder's frame-rate comb, 125 Hz at 16 kHz; see losses.hop_comb_loss)")

@@ -45,6 +45,12 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
     assert (tmp_path / "video_log.jsonl").exists() or meta["step"] < 50
 
 
+def test_the_line_statistics_loss_is_refused_for_the_audio_codec(tmp_path):
+    audio = ["talkie.models.training.train_codecs", "--which", "audio", "--minutes", "0.01", "--out", str(tmp_path)]
+    assert "a video loss" in _run(audio + ["--line-stats-weight", "1"], tmp_path, returncode=2).stderr
+    assert not (tmp_path / "audio_codec.safetensors").exists()
+
+
 def test_a_new_video_codec_takes_its_latent_size_and_keeps_it_when_trained_on(tmp_path):
     base = ["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.02", "--buffer", "4",
             "--batch", "2", "--out", str(tmp_path)]
