@@ -25,7 +25,7 @@ from talkie.models.av_model import TalkieModel
 from talkie.models.evaluation import ClipData
 from talkie.models.evaluation.audio_features import peak_frequency, segments_after
 from talkie.models.evaluation.detectors import ball_blobs, ball_colours
-from talkie.models.evaluation.evaluate import codec_round_trip, native_clip_config
+from talkie.models.evaluation.evaluate import codec_round_trip, native_clip_config, rendered_frames
 from talkie.models.metrics import centroid_track
 from talkie.models.world import render_clip
 
@@ -66,7 +66,7 @@ def main() -> int:
     colours: dict[str, list] = {}  # palette name -> [(rendered rgb, round-trip rgb, round-trip name)]
     for seed in range(args.clips):
         clip = render_clip(seed, cfg, family="ball", split="heldout")
-        frames = torch.from_numpy(clip.frames).float().div(255)[None]
+        frames = rendered_frames(clip)
         swapped = frames.clone()
         swapped[:, 0::2], swapped[:, 1::2] = frames[:, 1::2], frames[:, 0::2]
         doubled = frames.clone()

@@ -66,6 +66,42 @@ def native_clip_config(model, seconds: float | None = None) -> AVConfig:
 ROUND_TRIP_STREAMS = ("both", "video", "audio")
 
 
+def known_families(families=None) -> list[str]:
+    """`families` (default: every family); a name the world does not know is an error."""
+    families = list(families or FAMILIES)
+    unknown = sorted(set(families) - set(FAMILIES))
+    if unknown:
+        raise ValueError(f"unknown families {unknown}; known: {sorted(FAMILIES)}")
+    return families
+
+
+def rendered_frames(clip):
+    """A rendered clip's frames as the codecs take them: [1, T, H, W, 3] float, 0..1."""
+    import torch
+    return torch.from_numpy(clip.frames).float().div(255)[None]
+
+
+def rendered_stems(clip):
+    """A rendered clip's stems as the codecs take them: [1, stems, samples] float, STEMS order."""
+    import torch
+
+    from ..config import STEMS
+    return torch.from_numpy(np.stack([clip.stems[k] for k in STEMS]))[None].float()
+
+
+def add_codec_file_arguments(p: argparse.ArgumentParser, condition: str = "") -> None:
+    """--audio-codec / --video-codec FILE: codec files (train_codecs output) in place of the
+    checkpoint's; read them back with `codec_files`."""
+    for which in ("audio", "video"):
+        p.add_argument(f"--{which}-codec", default=None, metavar="FILE",
+                       help=f"{condition}use this {which} codec (train_codecs output) in place of the checkpoint's")
+
+
+def codec_files(a: argparse.Namespace) -> dict[str, str]:
+    """{"audio"/"video": file} for the codec files given (see `add_codec_file_arguments`)."""
+    return {k: v for k, v in (("audio", a.audio_codec), ("video", a.video_codec)) if v}
+
+
 def codec_round_trip(model, clip, cfg: AVConfig, streams: str = "both") -> ClipData:
     """A rendered clip through the model's codecs (frames at the codec's size). `streams`
     "video" or "audio" sends only that stream through its codec and keeps the other as
@@ -79,11 +115,9 @@ def codec_round_trip(model, clip, cfg: AVConfig, streams: str = "both") -> ClipD
     frames, stems = ref.frames, ref.stems
     with torch.no_grad():
         if streams != "audio":
-            x = torch.from_numpy(clip.frames).float().div(255)[None]
-            frames = model.decode_video(model.encode_video(x, cfg), cfg)[0].clamp(0, 1).numpy()
+            frames = model.decode_video(model.encode_video(rendered_frames(clip), cfg), cfg)[0].clamp(0, 1).numpy()
         if streams != "video":
-            x = torch.from_numpy(np.stack([clip.stems[k] for k in STEMS]))[None].float()
-            audio = model.decode_audio(model.encode_audio(x, cfg), cfg)[0]
+            audio = model.decode_audio(model.encode_audio(rendered_stems(clip), cfg), cfg)[0]
             stems = {k: audio[i].numpy() for i, k in enumerate(STEMS)}
     return ClipData(frames, stems, cfg.fps, cfg.sample_rate)
 
@@ -113,10 +147,7 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
     differs from the caption)."""
     if codecs and not round_trip:
         raise ValueError("codec files replace a checkpoint's codecs for a codec round trip only")
-    families = list(families or FAMILIES)
-    unknown = sorted(set(families) - set(FAMILIES))
-    if unknown:
-        raise ValueError(f"unknown families {unknown}; known: {sorted(FAMILIES)}")
+    families = known_families(families)
     if seed_start + clips_per_family > TRAIN_SEED_BASE:
         raise ValueError(f"seeds must stay below {TRAIN_SEED_BASE} (held out from training)")
     gen = model = None
@@ -197,10 +228,7 @@ def main(argv=None) -> int:
     p.add_argument("--codec-round-trip", nargs="?", const="both", default=None, choices=ROUND_TRIP_STREAMS,
                    help="evaluate the rendered clips after the checkpoint's codecs (no transformer); "
                         "'video' or 'audio' sends only that stream through its codec")
-    for which in ("audio", "video"):
-        p.add_argument(f"--{which}-codec", default=None, metavar="FILE",
-                       help=f"with --codec-round-trip: use this {which} codec (train_codecs output) in place of "
-                            "the checkpoint's")
+    add_codec_file_arguments(p, "with --codec-round-trip: ")
     p.add_argument("--seed-start", type=int, default=0, help="first held-out scene seed")
     p.add_argument("--no-colour-grounding", action="store_true",
                    help="let the model read untrained colour names as they are (the model alone)")
@@ -215,7 +243,7 @@ def main(argv=None) -> int:
         p.error("--checkpoint is required unless --reference is given")
     if a.reference and a.codec_round_trip:
         p.error("--reference and --codec-round-trip exclude each other")
-    codecs = {k: v for k, v in (("audio", a.audio_codec), ("video", a.video_codec)) if v}
+    codecs = codec_files(a)
     if codecs and not a.codec_round_trip:
         p.error("--audio-codec / --video-codec need --codec-round-trip")
     import torch

@@ -23,24 +23,23 @@ import argparse
 import json
 from collections import Counter
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..world import FAMILIES, render_clip
 from .detectors import expected_attributes
+from .evaluate import (add_codec_file_arguments, codec_files, known_families, native_clip_config, rendered_frames,
+                       rendered_stems, with_codecs)
 
 STREAMS = ("video", "audio")
 
 
 def clip_tokens(model, clip, cfg, stream: str) -> torch.Tensor:
     """One rendered clip's latent tokens [L, D] of `stream`, as the transformer sees them."""
-    from ..config import STEMS
     with torch.no_grad():
         if stream == "video":
-            return model.encode_video(torch.from_numpy(clip.frames).float().div(255)[None], cfg)[0]
-        x = torch.from_numpy(np.stack([clip.stems[k] for k in STEMS]))[None].float()
-        return model.encode_audio(x, cfg)[0]
+            return model.encode_video(rendered_frames(clip), cfg)[0]
+        return model.encode_audio(rendered_stems(clip), cfg)[0]
 
 
 def probe_accuracy(tokens: list[torch.Tensor], labels: list[str], train_share: float = 0.7,
@@ -92,7 +91,6 @@ def run(model, families, clips_per_family: int, stream: str, attributes=None, sp
         seed_start: int = 0) -> dict:
     """Probe every attribute (or those named) of the families' scenes. Scenes interleave
     families so train and test clips mix them alike."""
-    from .evaluate import native_clip_config
     if stream not in STREAMS:
         raise ValueError(f"stream must be one of {STREAMS}, not {stream!r}")
     cfg = native_clip_config(model)
@@ -122,9 +120,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m talkie.models.evaluation.latent_probe", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", required=True, help="Talkie model whose codecs encode the scenes")
-    for which in STREAMS:
-        p.add_argument(f"--{which}-codec", default=None, metavar="FILE",
-                       help=f"use this {which} codec file (train_codecs output) in place of the checkpoint's")
+    add_codec_file_arguments(p)
     p.add_argument("--stream", choices=STREAMS, required=True)
     p.add_argument("--families", nargs="+", default=None, help=f"default: all ({', '.join(FAMILIES)})")
     p.add_argument("--attributes", nargs="+", default=None,
@@ -135,17 +131,16 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--out", default=None, help="results JSON")
     a = p.parse_args(argv)
-    families = a.families or list(FAMILIES)
-    unknown = sorted(set(families) - set(FAMILIES))
-    if unknown:
-        p.error(f"unknown families {unknown}; known: {sorted(FAMILIES)}")
+    try:
+        families = known_families(a.families)
+    except ValueError as e:
+        p.error(str(e))
     if a.clips_per_family < 4:
         p.error("--clips-per-family must be at least 4 (a train and a test set)")
     if a.threads:
         torch.set_num_threads(a.threads)
     from ..av_model import TalkieModel
-    from .evaluate import with_codecs
-    codecs = {k: v for k, v in (("audio", a.audio_codec), ("video", a.video_codec)) if v}
+    codecs = codec_files(a)
     model = with_codecs(TalkieModel.load(a.checkpoint), codecs)
     result = run(model, families, a.clips_per_family, a.stream, a.attributes, seed_start=a.seed_start)
     if not result:
