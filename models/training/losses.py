@@ -97,10 +97,23 @@ def thin_lines(img: torch.Tensor) -> tuple[torch.Tensor, ...]:
             horizontal, F.relu(horizontal[..., :, 1:] - horizontal[..., :, :-1]))
 
 
-def thin_line_stats_loss(y: torch.Tensor, x: torch.Tensor, cell: int = 32) -> torch.Tensor:
+def long_lines(vertical: torch.Tensor, horizontal: torch.Tensor, length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The part of each line map (`thin_lines`' vertical and horizontal strength) that lies
+    on a line at least `length` px long: the least strength over every `length`-px run."""
+    def erode(m, kernel):
+        flat = m.reshape(-1, 1, *m.shape[-2:])
+        return -F.max_pool2d(-flat, kernel, stride=1).reshape(*m.shape[:-2], -1, flat.shape[-1] - kernel[1] + 1)
+    return erode(vertical, (length, 1)), erode(horizontal, (1, length))
+
+
+def thin_line_stats_loss(y: torch.Tensor, x: torch.Tensor, cell: int = 32, moving: bool = False,
+                         long_px: int = 0) -> torch.Tensor:
     """Per `cell`-px square of every frame (y, x [..., H, W, 3]), the mean and the RMS of each
     line map (`thin_lines`) in the output against the target's: squared error, in grey levels
-    squared, summed over the maps and both statistics.
+    squared, summed over the maps and both statistics. With `moving`, also the same statistics
+    of how much each map changes from one frame to the next (frames on axis -4: one latent's).
+    With `long_px`, also the same statistics of the strength on lines at least that long
+    (`long_lines`).
 
     Texture finer than the latent can place (a drop's 1-px streak, a few dozen per frame)
     comes back from a pixel loss as a uniform haze: placing a streak wrong costs more than
@@ -110,9 +123,24 @@ def thin_line_stats_loss(y: torch.Tensor, x: torch.Tensor, cell: int = 32) -> to
     lines from many faint ripples; the line-start maps tell 4-px streaks from a few lines
     running the frame's height (which a decoder otherwise draws at fixed columns). Squared
     error and 32-px cells, because a cell holds few streak pixels in light rain: its
-    expected value is what a pattern can match, its median is none."""
+    expected value is what a pattern can match, its median is none.
+
+    A decoder can still meet the still statistics with lines that never move: a full-height
+    line down the frame's edge column, a bright line along the floor's splash row. They cost
+    the tracker dearly (a ball's blob runs into them) and rain never draws them, because
+    drops fall: `moving` asks each cell to change between frames as much as the target's.
+    That still lets a line flicker in place; `long_px` counts the strength on lines longer
+    than the world's streaks, of which rain has none."""
+    maps_y, maps_x = thin_lines(y), thin_lines(x)
+    if long_px:
+        maps_y = maps_y + long_lines(maps_y[0], maps_y[2], long_px)
+        maps_x = maps_x + long_lines(maps_x[0], maps_x[2], long_px)
+    if moving:
+        def change(maps):
+            return tuple((m[..., 1:, :, :] - m[..., :-1, :, :]).abs() for m in maps)
+        maps_y, maps_x = maps_y + change(maps_y), maps_x + change(maps_x)
     err = y.new_zeros(())
-    for a, b in zip(thin_lines(y), thin_lines(x)):
+    for a, b in zip(maps_y, maps_x):
         a, b = a.reshape(-1, 1, *a.shape[-2:]), b.reshape(-1, 1, *b.shape[-2:])
         for stat in (lambda t: F.avg_pool2d(t, cell, ceil_mode=True),
                      lambda t: F.avg_pool2d(t ** 2, cell, ceil_mode=True).clamp_min(1e-8).sqrt()):

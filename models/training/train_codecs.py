@@ -125,6 +125,13 @@ def main(argv=None):
                     help="video: weight of a loss matching, per 32-px cell, how many 1-px lines the output "
                          "draws, how strong and how long (rain streaks; see losses.thin_line_stats_loss) "
                          "instead of blurring them into haze")
+    ap.add_argument("--line-stats-moving", action="store_true",
+                    help="video: the line statistics also match how much the lines change from one frame "
+                         "to the next (drops fall), so lines that never move (an edge column, the floor's "
+                         "splash row) cost what they are: not rain")
+    ap.add_argument("--line-stats-long-px", type=int, default=0, metavar="N",
+                    help="video: the line statistics also match the strength on lines at least N px long "
+                         "(rain streaks are 4 px: a line down the frame's edge or along the floor is not rain)")
     ap.add_argument("--comb-weight", type=float, default=0.0,
                     help="audio: weight of a loss on the part of the waveform locked to two hops "
                          "(the decoder's frame-rate comb, 125 Hz at 16 kHz; see losses.hop_comb_loss)")
@@ -196,6 +203,10 @@ def main(argv=None):
         batch = args.batch or 12
     if args.line_stats_weight and args.which != "video":
         ap.error("--line-stats-weight is a video loss (--which video)")
+    if (args.line_stats_moving or args.line_stats_long_px) and not args.line_stats_weight:
+        ap.error("--line-stats-moving and --line-stats-long-px extend the line statistics: give --line-stats-weight too")
+    if args.line_stats_long_px < 0:
+        ap.error("--line-stats-long-px is a length in pixels (0: off)")
     if args.phase_advance_weight and (args.which != "audio" or cfg.phase != "integrated"):
         ap.error("--phase-advance-weight teaches an audio decoder with integrated phase (--audio-phase integrated)")
     step = 0
@@ -248,7 +259,8 @@ def main(argv=None):
             if args.colour_weight:
                 loss = loss + args.colour_weight * colour_loss(y, x, w, args.colour_background_weight)
             if args.line_stats_weight:
-                loss = loss + args.line_stats_weight * thin_line_stats_loss(y, x)
+                loss = loss + args.line_stats_weight * thin_line_stats_loss(y, x, moving=args.line_stats_moving,
+                                                                       long_px=args.line_stats_long_px)
         else:
             x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device)
             with torch.set_grad_enabled(not args.decoder_only):

@@ -38,17 +38,21 @@ def _swap_audio_codec(tmp_path, model_path, codec_path):
 def test_codec_training_writes_a_checkpoint(tmp_path):
     _run(["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.05", "--buffer", "4",
           "--batch", "4", "--pair-motion-weight", "5", "--colour-weight", "2", "--colour-background-weight", "0.5",
-          "--line-stats-weight", "10", "--family-weights", "glass=0.5,drum=0.2", "--out", str(tmp_path)], tmp_path)
+          "--line-stats-weight", "10", "--line-stats-moving", "--line-stats-long-px", "9", "--family-weights", "glass=0.5,drum=0.2",
+          "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
     assert meta["family_weights"]["glass"] == 0.5 and meta["family_weights"]["ball"] == 0.3
     assert (tmp_path / "video_log.jsonl").exists() or meta["step"] < 50
 
 
-def test_the_line_statistics_loss_is_refused_for_the_audio_codec(tmp_path):
+def test_the_line_statistics_options_are_refused_where_they_do_not_apply(tmp_path):
     audio = ["talkie.models.training.train_codecs", "--which", "audio", "--minutes", "0.01", "--out", str(tmp_path)]
     assert "a video loss" in _run(audio + ["--line-stats-weight", "1"], tmp_path, returncode=2).stderr
-    assert not (tmp_path / "audio_codec.safetensors").exists()
+    video = ["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.01", "--out", str(tmp_path)]
+    for extension in (["--line-stats-moving"], ["--line-stats-long-px", "9"]):
+        assert "give --line-stats-weight too" in _run(video + extension, tmp_path, returncode=2).stderr
+    assert not list(tmp_path.glob("*_codec.safetensors"))
 
 
 def test_a_new_video_codec_takes_its_latent_size_and_keeps_it_when_trained_on(tmp_path):
@@ -162,6 +166,26 @@ def test_thin_line_stats_loss_wants_streaks_drawn_not_hazed_but_not_in_the_same_
     assert thin_line_stats_loss(flat, flat) == 0 and thin_line_stats_loss(x, flat) > 0  # none where none are
     # pixel error prefers the haze: the reason this term exists
     assert ((haze - x) ** 2).mean() < ((elsewhere - x) ** 2).mean()
+    # lines that never move: the still statistics cannot tell them from rain, `moving` can
+    still = elsewhere[:1].repeat(4, 1, 1, 1)
+    edges = haze.clone()
+    edges[:, :, 1] += 0.35
+    edges[:, :, 61] += 0.35
+    assert thin_line_stats_loss(still, x) < 2 * thin_line_stats_loss(elsewhere, x)
+    for fixed in (still, edges):
+        assert thin_line_stats_loss(fixed, x, moving=True) > 10 * thin_line_stats_loss(elsewhere, x, moving=True)
+    assert thin_line_stats_loss(x, x, moving=True) == 0
+    # ... except a line that flickers in place; its length gives it away (the streaks are 4 px)
+    flicker = haze.clone()
+    flicker[0::2, :, 1] += 0.5
+    flicker[0::2, :, 61] += 0.5
+    floor = haze.clone()
+    floor[:, 56] += 0.35
+    assert thin_line_stats_loss(flicker, x, moving=True) < 20 * thin_line_stats_loss(elsewhere, x, moving=True)
+    for long_line in (flicker, floor):
+        assert (thin_line_stats_loss(long_line, x, moving=True, long_px=9)
+                > 30 * thin_line_stats_loss(elsewhere, x, moving=True, long_px=9))
+    assert thin_line_stats_loss(x, x, moving=True, long_px=9) == 0
 
 
 def test_hop_comb_loss_sees_a_pattern_locked_to_two_hops_and_not_other_tones():
