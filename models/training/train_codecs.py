@@ -205,8 +205,8 @@ def main(argv=None):
         ap.error("--line-stats-weight is a video loss (--which video)")
     if (args.line_stats_moving or args.line_stats_long_px) and not args.line_stats_weight:
         ap.error("--line-stats-moving and --line-stats-long-px extend the line statistics: give --line-stats-weight too")
-    if args.line_stats_long_px < 0:
-        ap.error("--line-stats-long-px is a length in pixels (0: off)")
+    if not 0 <= args.line_stats_long_px <= min(av.height, av.width) - 2:
+        ap.error(f"--line-stats-long-px is a line length in pixels, 0 (off) to {min(av.height, av.width) - 2}")
     if args.phase_advance_weight and (args.which != "audio" or cfg.phase != "integrated"):
         ap.error("--phase-advance-weight teaches an audio decoder with integrated phase (--audio-phase integrated)")
     step = 0

@@ -52,6 +52,9 @@ def test_the_line_statistics_options_are_refused_where_they_do_not_apply(tmp_pat
     video = ["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.01", "--out", str(tmp_path)]
     for extension in (["--line-stats-moving"], ["--line-stats-long-px", "9"]):
         assert "give --line-stats-weight too" in _run(video + extension, tmp_path, returncode=2).stderr
+    for length in ("-1", "63"):  # a 64-px frame's line map is 62 px long
+        refused = _run(video + ["--line-stats-weight", "1", "--line-stats-long-px", length], tmp_path, returncode=2)
+        assert "a line length in pixels" in refused.stderr
     assert not list(tmp_path.glob("*_codec.safetensors"))
 
 
