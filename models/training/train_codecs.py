@@ -170,10 +170,16 @@ def main(argv=None):
         ap.error(str(e))
     if args.colour_background_weight and not args.colour_weight:
         ap.error("--colour-background-weight weighs the chroma term's background: give --colour-weight too")
+    av = AVConfig()
+    if args.line_stats_weight and args.which != "video":
+        ap.error("--line-stats-weight is a video loss (--which video)")
+    if (args.line_stats_moving or args.line_stats_long_px) and not args.line_stats_weight:
+        ap.error("--line-stats-moving and --line-stats-long-px extend the line statistics: give --line-stats-weight too")
+    if not 0 <= args.line_stats_long_px <= min(av.height, av.width) - 2:
+        ap.error(f"--line-stats-long-px is a line length in pixels, 0 (off) to {min(av.height, av.width) - 2}")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    av = AVConfig()
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"{args.which}_codec.safetensors")
     start_from = path if args.resume and os.path.exists(path) else args.init_from
@@ -201,12 +207,6 @@ def main(argv=None):
                                fine_fft=fine_fft, fine_max_hz=fine_max_hz, phase=args.audio_phase or saved_phase)
         model = AudioCodec(cfg)
         batch = args.batch or 12
-    if args.line_stats_weight and args.which != "video":
-        ap.error("--line-stats-weight is a video loss (--which video)")
-    if (args.line_stats_moving or args.line_stats_long_px) and not args.line_stats_weight:
-        ap.error("--line-stats-moving and --line-stats-long-px extend the line statistics: give --line-stats-weight too")
-    if not 0 <= args.line_stats_long_px <= min(av.height, av.width) - 2:
-        ap.error(f"--line-stats-long-px is a line length in pixels, 0 (off) to {min(av.height, av.width) - 2}")
     if args.phase_advance_weight and (args.which != "audio" or cfg.phase != "integrated"):
         ap.error("--phase-advance-weight teaches an audio decoder with integrated phase (--audio-phase integrated)")
     step = 0

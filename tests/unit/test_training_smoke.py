@@ -49,13 +49,14 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
 def test_the_line_statistics_options_are_refused_where_they_do_not_apply(tmp_path):
     audio = ["talkie.models.training.train_codecs", "--which", "audio", "--minutes", "0.01", "--out", str(tmp_path)]
     assert "a video loss" in _run(audio + ["--line-stats-weight", "1"], tmp_path, returncode=2).stderr
-    video = ["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.01", "--out", str(tmp_path)]
+    run_dir = tmp_path / "run"   # refused before anything is made or read
+    video = ["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.01", "--out", str(run_dir)]
     for extension in (["--line-stats-moving"], ["--line-stats-long-px", "9"]):
         assert "give --line-stats-weight too" in _run(video + extension, tmp_path, returncode=2).stderr
     for length in ("-1", "63"):  # a 64-px frame's line map is 62 px long
         refused = _run(video + ["--line-stats-weight", "1", "--line-stats-long-px", length], tmp_path, returncode=2)
         assert "a line length in pixels" in refused.stderr
-    assert not list(tmp_path.glob("*_codec.safetensors"))
+    assert not list(tmp_path.glob("*_codec.safetensors")) and not run_dir.exists()
 
 
 def test_a_new_video_codec_takes_its_latent_size_and_keeps_it_when_trained_on(tmp_path):
