@@ -154,6 +154,14 @@ def build_model(cfg_json, codec_dir):
     return model
 
 
+def write_codecs(model: TalkieModel, folder: str) -> tuple[str, str]:
+    """A Talkie model's two codecs as the files `--codecs` reads and the data workers load."""
+    paths = (os.path.join(folder, "video_codec.safetensors"), os.path.join(folder, "audio_codec.safetensors"))
+    for path, kind, codec in zip(paths, ("video", "audio"), (model.video_codec, model.audio_codec)):
+        save_checkpoint(path, codec.state_dict(), {"kind": f"{kind}_codec", "config": codec.cfg.to_dict()})
+    return paths
+
+
 # The transformer's only layers whose shape follows a codec's latent width: they start fresh
 # when a retrained codec's latent is wider or narrower; everything else carries over.
 LATENT_LAYERS = {"video_dim": ("v_in.", "v_out."), "audio_dim": ("a_in.", "a_out.")}
@@ -189,7 +197,9 @@ def load_transformer(model: TalkieModel, path: str) -> dict:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", required=True)
-    ap.add_argument("--codecs", default="runs/codecs")
+    ap.add_argument("--codecs", default="runs/codecs",
+                    help="a folder with video_codec.safetensors and audio_codec.safetensors (train_codecs output), "
+                         "or a Talkie model whose codecs to train on (copied into --out)")
     ap.add_argument("--out", default="runs/joint")
     ap.add_argument("--hours", type=float, default=1.0)
     ap.add_argument("--threads", type=int, default=2)
@@ -206,6 +216,12 @@ def main(argv=None):
     ap.add_argument("--event-weight", type=float, default=1.0,
                     help="loss weight of the tokens at paired events (bounces, claps, syllables) relative to the "
                          "rest; > 1 spends more of the model on sync")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="clip-rendering processes, over the config's train.workers (each renders and encodes on "
+                         "one CPU core; a GPU trainer needs most of the machine's cores to stay fed)")
+    ap.add_argument("--batch", type=int, default=None,
+                    help="clips per step, over the config's train.batch (on a GPU a larger batch costs little more time "
+                         "a step: BENCHMARKS.md)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-autocast", action="store_true")
     args = ap.parse_args(argv)
@@ -215,6 +231,9 @@ def main(argv=None):
         ap.error(str(e))
     if not (math.isfinite(args.event_weight) and args.event_weight > 0):
         ap.error("--event-weight must be a finite number > 0")
+    for name in ("workers", "batch"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            ap.error(f"--{name} must be at least 1")
     if args.init_from and args.transformer_from:
         ap.error("--init-from keeps the model's own codecs; --transformer-from takes new ones: give one")
 
@@ -229,6 +248,7 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed + 1000 * rank)
     cfg_json = json.load(open(args.config))
     tc = cfg_json["train"]
+    tc.update({k: v for k, v in (("workers", args.workers), ("batch", args.batch)) if v is not None})
     av = AVConfig.from_dict(cfg_json["av"])
     augment = TextAugment.from_dict(tc.get("text_augment"))
     lineage = {}  # where the transformer's weights came from, kept in every checkpoint's metadata
@@ -237,7 +257,10 @@ def main(argv=None):
         norm_from_checkpoint = True
     else:
         codec_dir = args.codecs
-        if args.resume and not os.path.exists(os.path.join(codec_dir, "video_codec.safetensors")):
+        if os.path.isfile(codec_dir):  # a Talkie model: its codecs, kept next to the run's state
+            write_codecs(TalkieModel.load(codec_dir), args.out)
+            codec_dir = args.out
+        elif args.resume and not os.path.exists(os.path.join(codec_dir, "video_codec.safetensors")):
             codec_dir = args.out  # a run started with --init-from keeps its codecs next to its state
         model = build_model(cfg_json, codec_dir).to(device)
         norm_from_checkpoint = False
@@ -276,12 +299,7 @@ def main(argv=None):
     codec_files = (os.path.join(codec_dir, "video_codec.safetensors"), os.path.join(codec_dir, "audio_codec.safetensors")) \
         if not args.init_from else None
     if args.init_from:  # the workers encode with the shipped model's own codecs
-        os.makedirs(args.out, exist_ok=True)
-        codec_files = (os.path.join(args.out, "video_codec.safetensors"), os.path.join(args.out, "audio_codec.safetensors"))
-        save_checkpoint(codec_files[0], model.video_codec.state_dict(),
-                        {"kind": "video_codec", "config": model.video_codec.cfg.to_dict()})
-        save_checkpoint(codec_files[1], model.audio_codec.state_dict(),
-                        {"kind": "audio_codec", "config": model.audio_codec.cfg.to_dict()})
+        codec_files = write_codecs(model, args.out)
     encoder = LatentEncoder(*codec_files, colour_neutral_p=tc.get("colour_word_neutral", 0.0))
     stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256,
                         colour_name_p=tc.get("colour_names", 0.0), weights=family_weights)

@@ -263,11 +263,17 @@ def test_joint_training_runs_and_resumes(tmp_path):
 
     recorded = ColourVocabulary.from_meta(model.checkpoint_meta)  # the words its captions used
     assert recorded is not None and recorded.to_meta() == trained_colour_vocabulary().to_meta()
-    _run(common + ["--resume", "--hours", "0.002", "--event-weight", "3", "--family-weights", "ball=0.5"], tmp_path)
+    _run(common + ["--resume", "--hours", "0.002", "--event-weight", "3", "--family-weights", "ball=0.5",
+                   "--batch", "3", "--workers", "2"], tmp_path)
     _, meta = load_checkpoint(str(out / "train_state.safetensors"))
     assert meta["step"] > first
+    assert (meta["config"]["train"]["batch"], meta["config"]["train"]["workers"]) == (3, 2)  # over the config's
     resumed = TalkieModel.load(str(out / "talkie.safetensors")).checkpoint_meta
-    assert resumed["recipe"].endswith("--event-weight 3 --family-weights ball=0.5")  # the options that made it
+    assert resumed["recipe"].endswith("--batch 3 --workers 2")  # the options that made it
+    for bad in (["--batch", "0"], ["--workers", "-1"]):
+        refused = _run(["talkie.models.training.train_joint", "--config", TINY, "--out", str(tmp_path / "refused"), *bad],
+                       tmp_path, returncode=2)
+        assert "must be at least 1" in refused.stderr and not (tmp_path / "refused").exists()
 
 
 def test_event_weights_mark_the_tokens_at_each_paired_event():
@@ -460,6 +466,26 @@ def test_transformer_from_starts_a_run_on_new_codecs_from_a_trained_transformer(
         got.checkpoint_meta["transformer_from"]
 
 
+def test_codecs_can_come_from_a_talkie_model(tmp_path):
+    """--codecs MODEL: the run trains on that model's codecs, written next to its state, and
+    its checkpoint carries them unchanged."""
+    import torch
+
+    source = TalkieModel.from_size_config(TINY)
+    source_path = tmp_path / "model.safetensors"
+    source.save(str(source_path))
+    source = TalkieModel.load(str(source_path))
+    out = tmp_path / "joint"
+    _run(["talkie.models.training.train_joint", "--config", TINY, "--codecs", str(source_path), "--out", str(out),
+          "--threads", "1", "--transformer-from", str(source_path), "--hours", "0.002"], tmp_path)
+    written, _ = load_checkpoint(str(out / "video_codec.safetensors"))
+    got = TalkieModel.load(str(out / "talkie.safetensors"))
+    for k, v in source.video_codec.state_dict().items():
+        assert torch.equal(written[k], v) and torch.equal(got.video_codec.state_dict()[k], v), k
+    for k, v in source.audio_codec.state_dict().items():
+        assert torch.equal(got.audio_codec.state_dict()[k], v), k
+
+
 def test_transformer_from_a_model_with_another_video_latent_width_starts_only_its_video_layers_fresh(tmp_path):
     """A retrained video codec with another latent width: the transformer's video input and
     output layers start fresh, every other weight comes from the source model."""
@@ -484,3 +510,24 @@ def test_transformer_from_a_model_with_another_video_latent_width_starts_only_it
     # the audio input layer came from the source (a short run moves it a little), not from a fresh draw
     a_in = got.joint.state_dict()["a_in.weight"].float()
     assert (a_in - source["a_in.weight"].float()).norm() < 0.5 * (fresh.joint.a_in.weight - source["a_in.weight"]).norm()
+
+
+def test_renderers_get_one_thread_pools_and_the_trainer_keeps_its_environment(monkeypatch):
+    """A renderer owns one core: its BLAS, OpenMP and tokenizer pools are sized to one thread
+    (on a 16-core host they took every core each), while the trainer's environment is untouched."""
+    from talkie.models.config import AVConfig
+    from talkie.models.training.data import ClipStream
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.delenv("TOKENIZERS_PARALLELISM", raising=False)
+    stream = ClipStream(AVConfig.from_dict(json.load(open(TINY))["av"]), workers=1, seed=5)
+    try:
+        with open(f"/proc/{stream.procs[0].pid}/environ") as f:
+            child = dict(kv.split("=", 1) for kv in f.read().split("\0") if "=" in kv)
+        assert stream.get(timeout=120)[4]  # it renders: a clip with its family
+    finally:
+        stream.close()
+    assert {k: child.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                      "TOKENIZERS_PARALLELISM")} == \
+        {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    assert os.environ["OMP_NUM_THREADS"] == "7" and "TOKENIZERS_PARALLELISM" not in os.environ
