@@ -33,7 +33,7 @@ from ..text_encoder import TextEmbedding
 from ..world.colour_names import trained_colour_vocabulary
 from .data import ClipStream, parse_family_weights
 from .event_weights import event_token_weights
-from .latent_source import TEXT_TOKENS, LatentEncoder
+from .latent_source import TEXT_TOKENS, CodecLatents, LatentEncoder
 from .text_augment import TextAugment
 
 
@@ -222,6 +222,10 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=None,
                     help="clips per step, over the config's train.batch (on a GPU a larger batch costs little more time "
                          "a step: BENCHMARKS.md)")
+    ap.add_argument("--encode-on-trainer", action="store_true",
+                    help="the codecs encode the rendered clips on the trainer's device, 32 at a time, instead of in "
+                         "each renderer: for a GPU, whose host's cores are then left to render (the codecs are over "
+                         "half of a renderer's time on a CPU core)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-autocast", action="store_true")
     args = ap.parse_args(argv)
@@ -300,12 +304,19 @@ def main(argv=None):
         if not args.init_from else None
     if args.init_from:  # the workers encode with the shipped model's own codecs
         codec_files = write_codecs(model, args.out)
-    encoder = LatentEncoder(*codec_files, colour_neutral_p=tc.get("colour_word_neutral", 0.0))
+    encoder = LatentEncoder(*codec_files, colour_neutral_p=tc.get("colour_word_neutral", 0.0),
+                            codecs_in_worker=not args.encode_on_trainer)
+    on_trainer = CodecLatents(*codec_files, device=device) if args.encode_on_trainer else None
     stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256,
                         colour_name_p=tc.get("colour_names", 0.0), weights=family_weights)
     buf = LatentBuffer(tc["buffer"])
+
+    def take(items):
+        for item in on_trainer.fill(items) if on_trainer is not None else items:
+            buf.add(item)
+
     while len(buf) < tc["min_buffer"]:
-        buf.add(stream.get(timeout=900))
+        take([stream.get(timeout=900)] + stream.drain(31))
     from ..text_encoder import TextEncoder
     empty_emb = TextEncoder().encode("")
     empty = (np.pad(empty_emb.tokens[0].numpy(), ((0, TEXT_TOKENS - empty_emb.tokens.shape[1]), (0, 0))).astype(np.float16),
@@ -350,8 +361,7 @@ def main(argv=None):
         joint.load_state_dict(live)
 
     while time.time() - t0 < budget_s:
-        for item in stream.drain(8):
-            buf.add(item)
+        take(stream.drain(32))
         progress = min(1.0, trained_s / total_budget)
         # warm up again whenever the optimiser starts fresh (a new run or --init-from)
         lr = tc["lr"] * min(1.0, (step - first_step + 1) / tc["warmup_steps"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))

@@ -468,7 +468,7 @@ def test_transformer_from_starts_a_run_on_new_codecs_from_a_trained_transformer(
 
 def test_codecs_can_come_from_a_talkie_model(tmp_path):
     """--codecs MODEL: the run trains on that model's codecs, written next to its state, and
-    its checkpoint carries them unchanged."""
+    its checkpoint carries them unchanged (here with the codecs run by the trainer)."""
     import torch
 
     source = TalkieModel.from_size_config(TINY)
@@ -477,7 +477,7 @@ def test_codecs_can_come_from_a_talkie_model(tmp_path):
     source = TalkieModel.load(str(source_path))
     out = tmp_path / "joint"
     _run(["talkie.models.training.train_joint", "--config", TINY, "--codecs", str(source_path), "--out", str(out),
-          "--threads", "1", "--transformer-from", str(source_path), "--hours", "0.002"], tmp_path)
+          "--threads", "1", "--transformer-from", str(source_path), "--hours", "0.002", "--encode-on-trainer"], tmp_path)
     written, _ = load_checkpoint(str(out / "video_codec.safetensors"))
     got = TalkieModel.load(str(out / "talkie.safetensors"))
     for k, v in source.video_codec.state_dict().items():
@@ -531,3 +531,43 @@ def test_renderers_get_one_thread_pools_and_the_trainer_keeps_its_environment(mo
                                       "TOKENIZERS_PARALLELISM")} == \
         {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     assert os.environ["OMP_NUM_THREADS"] == "7" and "TOKENIZERS_PARALLELISM" not in os.environ
+
+
+def test_latents_are_the_same_encoded_by_the_renderer_or_by_the_trainer_in_a_batch(tmp_path):
+    """--encode-on-trainer moves the codecs, not what they compute: a batch encoded by
+    CodecLatents.fill equals each clip encoded alone in a renderer."""
+    import numpy as np
+
+    from talkie.models.training.latent_source import CodecLatents, LatentEncoder
+    from talkie.models.training.train_joint import write_codecs
+    from talkie.models.world import render_clip
+
+    model = TalkieModel.from_size_config(TINY)
+    paths = write_codecs(model, str(tmp_path))
+    in_renderer, raw = LatentEncoder(*paths)(), LatentEncoder(*paths, codecs_in_worker=False)()
+    seeds = (1_000_001, 1_000_002, 1_000_003)
+    clips = [render_clip(seed, model.av) for seed in seeds]
+    want = [in_renderer(clip, seed) for clip, seed in zip(clips, seeds)]
+    sent = [raw(clip, seed) for clip, seed in zip(clips, seeds)]
+    assert "zv" not in sent[0] and sent[0]["frames"].dtype == np.uint8
+    got = CodecLatents(*paths).fill(sent)
+    for w, g in zip(want, got):
+        assert set(g) == set(w)  # the pixels and stems are gone once encoded
+        np.testing.assert_allclose(g["zv"], w["zv"], rtol=0, atol=1e-5)
+        np.testing.assert_allclose(g["za"], w["za"], rtol=0, atol=1e-5)
+        assert np.array_equal(g["cap"][0], w["cap"][0]) and g["events_heard"].tolist() == w["events_heard"].tolist()
+    assert not np.allclose(got[0]["zv"], got[1]["zv"])  # different clips, different latents
+    # and both are the codecs' own reading of a clip: its stems' latents side by side per token
+    import torch
+
+    from talkie.models.config import STEMS
+
+    model.eval()
+    with torch.no_grad():
+        zv = model.video_codec.encode(torch.from_numpy(clips[0].frames).float()[None] / 255.0)[0]
+        wave = torch.from_numpy(np.stack([clips[0].stems[s] for s in STEMS]))
+        spt = model.audio_codec.cfg.hop * model.audio_codec.cfg.hops_per_token
+        wave = torch.nn.functional.pad(wave, (0, -(-wave.shape[-1] // spt) * spt - wave.shape[-1]))
+        za = model.audio_codec.encode(wave).permute(1, 0, 2).flatten(1)
+    np.testing.assert_allclose(got[0]["zv"], zv.numpy(), rtol=0, atol=1e-5)
+    np.testing.assert_allclose(got[0]["za"], za.numpy(), rtol=0, atol=1e-5)
