@@ -201,7 +201,11 @@ def main(argv=None):
                     help="a folder with video_codec.safetensors and audio_codec.safetensors (train_codecs output), "
                          "or a Talkie model whose codecs to train on (copied into --out)")
     ap.add_argument("--out", default="runs/joint")
-    ap.add_argument("--hours", type=float, default=1.0)
+    ap.add_argument("--hours", type=float, default=None,
+                    help="wall-clock budget, added to what the weights already had (default 1)")
+    ap.add_argument("--steps", type=int, default=None,
+                    help="a budget in optimiser steps instead of hours, added to the weights' own count: the same "
+                         "schedule on any hardware")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save-every", type=float, default=5.0, help="minutes between checkpoints")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/train_state.safetensors")
@@ -219,6 +223,7 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=None,
                     help="clip-rendering processes, over the config's train.workers (each renders and encodes on "
                          "one CPU core; a GPU trainer needs most of the machine's cores to stay fed)")
+    ap.add_argument("--lr", type=float, default=None, help="peak learning rate, over the config's train.lr")
     ap.add_argument("--batch", type=int, default=None,
                     help="clips per step, over the config's train.batch (on a GPU a larger batch costs little more time "
                          "a step: BENCHMARKS.md)")
@@ -235,9 +240,17 @@ def main(argv=None):
         ap.error(str(e))
     if not (math.isfinite(args.event_weight) and args.event_weight > 0):
         ap.error("--event-weight must be a finite number > 0")
-    for name in ("workers", "batch"):
+    for name in ("workers", "batch", "steps"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             ap.error(f"--{name} must be at least 1")
+    if args.hours is not None and args.steps is not None:
+        ap.error("give --hours or --steps, not both")
+    if args.hours is None and args.steps is None:
+        args.hours = 1.0
+    for name in ("hours", "lr"):
+        value = getattr(args, name)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            ap.error(f"--{name} must be a finite number > 0")
     if args.init_from and args.transformer_from:
         ap.error("--init-from keeps the model's own codecs; --transformer-from takes new ones: give one")
 
@@ -252,7 +265,7 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed + 1000 * rank)
     cfg_json = json.load(open(args.config))
     tc = cfg_json["train"]
-    tc.update({k: v for k, v in (("workers", args.workers), ("batch", args.batch)) if v is not None})
+    tc.update({k: v for k, v in (("workers", args.workers), ("batch", args.batch), ("lr", args.lr)) if v is not None})
     av = AVConfig.from_dict(cfg_json["av"])
     augment = TextAugment.from_dict(tc.get("text_augment"))
     lineage = {}  # where the transformer's weights came from, kept in every checkpoint's metadata
@@ -332,10 +345,11 @@ def main(argv=None):
     colour_vocabulary = trained_colour_vocabulary().to_meta()  # what its captions called each colour
     # this invocation's command; a resumed or continued run's earlier ones are in its model card
     recipe = " ".join(["python -m talkie.models.training.train_joint", *(sys.argv[1:] if argv is None else argv)])
-    budget_s = args.hours * 3600
-    # --hours always adds to what the weights already had; the cosine runs over the whole
-    # history, so a resumed or continued run restarts warm and decays to the floor again
+    # --hours / --steps always add to what the weights already had; the cosine runs over the
+    # whole history, so a resumed or continued run restarts warm and decays to the floor again
+    budget_s = args.hours * 3600 if args.hours is not None else math.inf
     total_budget = trained_s + budget_s
+    last_step = step + args.steps if args.steps is not None else math.inf
     log = open(os.path.join(args.out, "log.jsonl"), "a") if rank == 0 else None
     t0, t_save, acc = time.time(), time.time(), []
     trained_start = trained_s
@@ -360,9 +374,9 @@ def main(argv=None):
                     COLOUR_VOCABULARY_KEY: colour_vocabulary, **lineage})
         joint.load_state_dict(live)
 
-    while time.time() - t0 < budget_s:
+    while time.time() - t0 < budget_s and step < last_step:
         take(stream.drain(32))
-        progress = min(1.0, trained_s / total_budget)
+        progress = min(1.0, step / last_step if args.steps is not None else trained_s / total_budget)
         # warm up again whenever the optimiser starts fresh (a new run or --init-from)
         lr = tc["lr"] * min(1.0, (step - first_step + 1) / tc["warmup_steps"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:

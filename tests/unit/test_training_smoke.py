@@ -270,10 +270,12 @@ def test_joint_training_runs_and_resumes(tmp_path):
     assert (meta["config"]["train"]["batch"], meta["config"]["train"]["workers"]) == (3, 2)  # over the config's
     resumed = TalkieModel.load(str(out / "talkie.safetensors")).checkpoint_meta
     assert resumed["recipe"].endswith("--batch 3 --workers 2")  # the options that made it
-    for bad in (["--batch", "0"], ["--workers", "-1"]):
+    for bad, says in ((["--batch", "0"], "--batch must be at least 1"), (["--workers", "-1"], "--workers must be"),
+                      (["--steps", "0"], "--steps must be"), (["--hours", "1", "--steps", "3"], "not both"),
+                      (["--lr", "nan"], "--lr must be a finite number"), (["--hours", "0"], "--hours must be")):
         refused = _run(["talkie.models.training.train_joint", "--config", TINY, "--out", str(tmp_path / "refused"), *bad],
                        tmp_path, returncode=2)
-        assert "must be at least 1" in refused.stderr and not (tmp_path / "refused").exists()
+        assert says in refused.stderr and not (tmp_path / "refused").exists()
 
 
 def test_event_weights_mark_the_tokens_at_each_paired_event():
@@ -468,7 +470,8 @@ def test_transformer_from_starts_a_run_on_new_codecs_from_a_trained_transformer(
 
 def test_codecs_can_come_from_a_talkie_model(tmp_path):
     """--codecs MODEL: the run trains on that model's codecs, written next to its state, and
-    its checkpoint carries them unchanged (here with the codecs run by the trainer)."""
+    its checkpoint carries them unchanged (here with the codecs run by the trainer, for a
+    budget of steps rather than hours)."""
     import torch
 
     source = TalkieModel.from_size_config(TINY)
@@ -477,9 +480,12 @@ def test_codecs_can_come_from_a_talkie_model(tmp_path):
     source = TalkieModel.load(str(source_path))
     out = tmp_path / "joint"
     _run(["talkie.models.training.train_joint", "--config", TINY, "--codecs", str(source_path), "--out", str(out),
-          "--threads", "1", "--transformer-from", str(source_path), "--hours", "0.002", "--encode-on-trainer"], tmp_path)
+          "--threads", "1", "--transformer-from", str(source_path), "--steps", "3", "--lr", "1e-4",
+          "--encode-on-trainer"], tmp_path)
     written, _ = load_checkpoint(str(out / "video_codec.safetensors"))
     got = TalkieModel.load(str(out / "talkie.safetensors"))
+    _, state = load_checkpoint(str(out / "train_state.safetensors"))
+    assert state["step"] == 3 and state["config"]["train"]["lr"] == 1e-4  # a step budget, exactly; the lr asked for
     for k, v in source.video_codec.state_dict().items():
         assert torch.equal(written[k], v) and torch.equal(got.video_codec.state_dict()[k], v), k
     for k, v in source.audio_codec.state_dict().items():
