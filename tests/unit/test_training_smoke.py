@@ -577,3 +577,17 @@ def test_latents_are_the_same_encoded_by_the_renderer_or_by_the_trainer_in_a_bat
         za = model.audio_codec.encode(wave).permute(1, 0, 2).flatten(1)
     np.testing.assert_allclose(got[0]["zv"], zv.numpy(), rtol=0, atol=1e-5)
     np.testing.assert_allclose(got[0]["za"], za.numpy(), rtol=0, atol=1e-5)
+
+
+def test_joint_training_runs_under_torchrun_on_two_processes(tmp_path):
+    """The DDP path a GPU user takes (here two CPU ranks over gloo): each rank renders its own
+    clips and encodes them on its device, gradients are averaged, rank 0 saves."""
+    source = tmp_path / "model.safetensors"
+    TalkieModel.from_size_config(TINY).save(str(source))
+    out = tmp_path / "ddp"
+    _run(["torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "talkie.models.training.train_joint",
+          "--config", TINY, "--codecs", str(source), "--transformer-from", str(source), "--out", str(out),
+          "--steps", "3", "--threads", "1", "--encode-on-trainer"], tmp_path)
+    _, state = load_checkpoint(str(out / "train_state.safetensors"))
+    assert state["step"] == 3
+    assert TalkieModel.load(str(out / "talkie.safetensors")).checkpoint_meta["step"] == 3
