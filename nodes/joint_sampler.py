@@ -74,7 +74,8 @@ class TalkieJointSampler(io.ComfyNode):
                                tooltip="Classifier-free guidance for the sound. 1 = off."),
                 io.Float.Input("sync_guidance", default=_D.guidance.sync, min=0.0, max=5.0, step=0.1,
                                tooltip="Pushes away from a pass without audio-video attention, tightening sync. "
-                                       "0 = off (one model pass fewer per step)."),
+                                       "2 tightens timing across scene kinds further, not the bouncing ball's "
+                                       "(MODEL_CARD.md). 0 = off (one model pass fewer per step)."),
                 io.Combo.Input("sampler", options=["heun", "euler"], default=_D.method,
                                tooltip="heun: second order, better per step; euler: one pass per step."),
                 io.Float.Input("denoise", default=1.0, min=0.01, max=1.0, step=0.01,
