@@ -253,6 +253,12 @@ def main(argv=None):
             ap.error(f"--{name} must be a finite number > 0")
     if args.init_from and args.transformer_from:
         ap.error("--init-from keeps the model's own codecs; --transformer-from takes new ones: give one")
+    if not args.init_from and not os.path.isfile(args.codecs):
+        found = all(os.path.exists(os.path.join(args.codecs, f"{k}_codec.safetensors")) for k in ("video", "audio"))
+        kept = args.resume and os.path.exists(os.path.join(args.out, "video_codec.safetensors"))
+        if not (found or kept):
+            ap.error(f"--codecs {args.codecs}: neither a Talkie model file nor a folder holding "
+                     "video_codec.safetensors and audio_codec.safetensors")
 
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     rank = 0

@@ -272,7 +272,8 @@ def test_joint_training_runs_and_resumes(tmp_path):
     assert resumed["recipe"].endswith("--batch 3 --workers 2")  # the options that made it
     for bad, says in ((["--batch", "0"], "--batch must be at least 1"), (["--workers", "-1"], "--workers must be"),
                       (["--steps", "0"], "--steps must be"), (["--hours", "1", "--steps", "3"], "not both"),
-                      (["--lr", "nan"], "--lr must be a finite number"), (["--hours", "0"], "--hours must be")):
+                      (["--lr", "nan"], "--lr must be a finite number"), (["--hours", "0"], "--hours must be"),
+                      (["--codecs", str(tmp_path / "nowhere")], "neither a Talkie model file nor a folder")):
         refused = _run(["talkie.models.training.train_joint", "--config", TINY, "--out", str(tmp_path / "refused"), *bad],
                        tmp_path, returncode=2)
         assert says in refused.stderr and not (tmp_path / "refused").exists()
