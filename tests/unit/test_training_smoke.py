@@ -263,6 +263,17 @@ def test_joint_training_runs_and_resumes(tmp_path):
 
     recorded = ColourVocabulary.from_meta(model.checkpoint_meta)  # the words its captions used
     assert recorded is not None and recorded.to_meta() == trained_colour_vocabulary().to_meta()
+    # each save leaves samples of held-out scenes, measured by the sync metric, as real MP4s
+    import av
+
+    samples = [json.loads(line) for line in open(out / "samples.jsonl")]
+    assert [(x["step"], x["family"]) for x in samples] == [(first, f) for f in ("ball", "clap", "face")]
+    for x in samples:
+        assert x["sync"]["family"] == x["family"] and "f1" in x["sync"] and x["caption"]
+        with av.open(str(out / x["mp4"])) as f:
+            assert {s.type for s in f.streams} == {"video", "audio"}
+            assert f.streams.video[0].width == 256
+            assert sum(1 for _ in f.decode(video=0)) == round(model.av.seconds * model.av.fps)
     _run(common + ["--resume", "--hours", "0.002", "--event-weight", "3", "--family-weights", "ball=0.5",
                    "--batch", "3", "--workers", "2"], tmp_path)
     _, meta = load_checkpoint(str(out / "train_state.safetensors"))
@@ -273,7 +284,8 @@ def test_joint_training_runs_and_resumes(tmp_path):
     for bad, says in ((["--batch", "0"], "--batch must be at least 1"), (["--workers", "-1"], "--workers must be"),
                       (["--steps", "0"], "--steps must be"), (["--hours", "1", "--steps", "3"], "not both"),
                       (["--lr", "nan"], "--lr must be a finite number"), (["--hours", "0"], "--hours must be"),
-                      (["--codecs", str(tmp_path / "nowhere")], "neither a Talkie model file nor a folder")):
+                      (["--codecs", str(tmp_path / "nowhere")], "neither a Talkie model file nor a folder"),
+                      (["--samples", "ball,unicorn"], "--samples: 'ball,unicorn' is not")):
         refused = _run(["talkie.models.training.train_joint", "--config", TINY, "--out", str(tmp_path / "refused"), *bad],
                        tmp_path, returncode=2)
         assert says in refused.stderr and not (tmp_path / "refused").exists()
@@ -588,7 +600,7 @@ def test_joint_training_runs_under_torchrun_on_two_processes(tmp_path):
     out = tmp_path / "ddp"
     _run(["torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "talkie.models.training.train_joint",
           "--config", TINY, "--codecs", str(source), "--transformer-from", str(source), "--out", str(out),
-          "--steps", "3", "--threads", "1", "--encode-on-trainer"], tmp_path)
+          "--steps", "3", "--threads", "1", "--encode-on-trainer", "--samples", "none"], tmp_path)
     _, state = load_checkpoint(str(out / "train_state.safetensors"))
-    assert state["step"] == 3
+    assert state["step"] == 3 and not (out / "samples.jsonl").exists()
     assert TalkieModel.load(str(out / "talkie.safetensors")).checkpoint_meta["step"] == 3
