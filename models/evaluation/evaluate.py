@@ -195,11 +195,12 @@ def run(checkpoint: str | None, clips_per_family: int, split: str = "heldout", f
     return result
 
 
-def _jsonable(x):
+def jsonable(x):
+    """Evaluation records as plain JSON: numpy scalars as Python ones, NaN and inf as null."""
     if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
+        return {k: jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
+        return [jsonable(v) for v in x]
     if isinstance(x, (np.floating, float)):
         return float(x) if np.isfinite(x) else None
     if isinstance(x, np.integer):
@@ -260,7 +261,7 @@ def main(argv=None) -> int:
     result = run(a.checkpoint, a.clips_per_family, a.split, a.families, _settings_from_args(a), a.reference,
                  a.seed_start, a.seconds, progress, a.codec_round_trip, not a.no_colour_grounding, codecs)
     result["config"]["threads"] = torch.get_num_threads()
-    result = _jsonable(result)
+    result = jsonable(result)
     with open(a.out, "w") as f:
         json.dump(result, f, indent=1)
     md = markdown(result)

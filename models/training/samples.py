@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 
-import numpy as np
-
 SAMPLE_SIZE = (256, 256)  # as `talkie generate` writes them
 
 
@@ -28,24 +26,12 @@ def parse_sample_families(text: str) -> list[str]:
     return names
 
 
-def _jsonable(x):
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
-
-
 def write_samples(model_path: str, out_dir: str, step: int, families: list[str], seed: int = 0) -> list[dict]:
     """Generate and measure one clip per family with the model at `model_path`; appends a
     line per clip to OUT_DIR/samples.jsonl and writes OUT_DIR/samples/step{step}_{family}.mp4
     where PyAV is available. Returns the lines."""
     from ..evaluation.clipdata import ClipData
-    from ..evaluation.evaluate import evaluate_clip, native_clip_config
+    from ..evaluation.evaluate import evaluate_clip, jsonable, native_clip_config
     from ..pipeline import Generator
     from ..world import render_clip
 
@@ -69,7 +55,7 @@ def write_samples(model_path: str, out_dir: str, step: int, families: list[str],
                                 out.sample_rate, metadata={"talkie": json.dumps({"prompt": clip.caption, "seed": seed,
                                                                                   "step": step})},
                                 size=SAMPLE_SIZE)
-        lines.append(_jsonable({"step": step, "family": fam, "seed": seed, "caption": clip.caption,
+        lines.append(jsonable({"step": step, "family": fam, "seed": seed, "caption": clip.caption,
                                 "mp4": os.path.relpath(path, out_dir) if path else None, **rec}))
     with open(os.path.join(out_dir, "samples.jsonl"), "a") as f:
         for line in lines:
