@@ -541,9 +541,10 @@ def test_renderers_get_one_thread_pools_and_the_trainer_keeps_its_environment(mo
     monkeypatch.delenv("TOKENIZERS_PARALLELISM", raising=False)
     stream = ClipStream(AVConfig.from_dict(json.load(open(TINY))["av"]), workers=1, seed=5)
     try:
+        # read once it has rendered: until its exec, /proc shows the parent's start-up environment
+        assert stream.get(timeout=120)[4]  # it renders: a clip with its family
         with open(f"/proc/{stream.procs[0].pid}/environ") as f:
             child = dict(kv.split("=", 1) for kv in f.read().split("\0") if "=" in kv)
-        assert stream.get(timeout=120)[4]  # it renders: a clip with its family
     finally:
         stream.close()
     assert {k: child.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
