@@ -145,10 +145,17 @@ def flow_loss(model, norm, batch, av, device, autocast):
     return lv, la
 
 
+def codec_paths(folder: str) -> tuple[str, str]:
+    """Where a codec folder (train_codecs output, or a run's own copy) keeps the video and
+    audio codecs."""
+    return os.path.join(folder, "video_codec.safetensors"), os.path.join(folder, "audio_codec.safetensors")
+
+
 def build_model(cfg_json, codec_dir):
     av = AVConfig.from_dict(cfg_json["av"])
-    tv, mv = load_checkpoint(os.path.join(codec_dir, "video_codec.safetensors"))
-    ta, ma = load_checkpoint(os.path.join(codec_dir, "audio_codec.safetensors"))
+    video_path, audio_path = codec_paths(codec_dir)
+    tv, mv = load_checkpoint(video_path)
+    ta, ma = load_checkpoint(audio_path)
     vcfg, acfg = codec_config("video", mv["config"]), codec_config("audio", ma["config"])
     jcfg = JointConfig(video_dim=vcfg.latent_dim, audio_dim=acfg.latent_dim * 4, **cfg_json["joint"])
     model = TalkieModel(av, vcfg, acfg, jcfg)
@@ -159,7 +166,7 @@ def build_model(cfg_json, codec_dir):
 
 def write_codecs(model: TalkieModel, folder: str) -> tuple[str, str]:
     """A Talkie model's two codecs as the files `--codecs` reads and the data workers load."""
-    paths = (os.path.join(folder, "video_codec.safetensors"), os.path.join(folder, "audio_codec.safetensors"))
+    paths = codec_paths(folder)
     for path, kind, codec in zip(paths, ("video", "audio"), (model.video_codec, model.audio_codec)):
         save_checkpoint(path, codec.state_dict(), {"kind": f"{kind}_codec", "config": codec.cfg.to_dict()})
     return paths
@@ -245,8 +252,10 @@ def main(argv=None):
         sample_families = parse_sample_families(args.samples)
     except ValueError as e:
         ap.error(str(e))
-    if not (math.isfinite(args.event_weight) and args.event_weight > 0):
-        ap.error("--event-weight must be a finite number > 0")
+    for name in ("event_weight", "hours", "lr"):
+        value = getattr(args, name)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            ap.error(f"--{name.replace('_', '-')} must be a finite number > 0")
     for name in ("workers", "batch", "steps"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             ap.error(f"--{name} must be at least 1")
@@ -254,15 +263,11 @@ def main(argv=None):
         ap.error("give --hours or --steps, not both")
     if args.hours is None and args.steps is None:
         args.hours = 1.0
-    for name in ("hours", "lr"):
-        value = getattr(args, name)
-        if value is not None and not (math.isfinite(value) and value > 0):
-            ap.error(f"--{name} must be a finite number > 0")
     if args.init_from and args.transformer_from:
         ap.error("--init-from keeps the model's own codecs; --transformer-from takes new ones: give one")
     if not args.init_from and not os.path.isfile(args.codecs):
-        found = all(os.path.exists(os.path.join(args.codecs, f"{k}_codec.safetensors")) for k in ("video", "audio"))
-        kept = args.resume and os.path.exists(os.path.join(args.out, "video_codec.safetensors"))
+        found = all(os.path.exists(p) for p in codec_paths(args.codecs))
+        kept = args.resume and os.path.exists(codec_paths(args.out)[0])
         if not (found or kept):
             ap.error(f"--codecs {args.codecs}: neither a Talkie model file nor a folder holding "
                      "video_codec.safetensors and audio_codec.safetensors")
@@ -290,7 +295,7 @@ def main(argv=None):
         if os.path.isfile(codec_dir):  # a Talkie model: its codecs, kept next to the run's state
             write_codecs(TalkieModel.load(codec_dir), args.out)
             codec_dir = args.out
-        elif args.resume and not os.path.exists(os.path.join(codec_dir, "video_codec.safetensors")):
+        elif args.resume and not os.path.exists(codec_paths(codec_dir)[0]):
             codec_dir = args.out  # a run started with --init-from keeps its codecs next to its state
         model = build_model(cfg_json, codec_dir).to(device)
         norm_from_checkpoint = False
@@ -326,10 +331,8 @@ def main(argv=None):
         lineage = lineage_of(meta)
     first_step = 0 if args.resume else step
     net = torch.nn.parallel.DistributedDataParallel(joint) if distributed else joint
-    codec_files = (os.path.join(codec_dir, "video_codec.safetensors"), os.path.join(codec_dir, "audio_codec.safetensors")) \
-        if not args.init_from else None
-    if args.init_from:  # the workers encode with the shipped model's own codecs
-        codec_files = write_codecs(model, args.out)
+    # an --init-from run's workers encode with that model's own codecs, written beside its state
+    codec_files = write_codecs(model, args.out) if args.init_from else codec_paths(codec_dir)
     encoder = LatentEncoder(*codec_files, colour_neutral_p=tc.get("colour_word_neutral", 0.0),
                             codecs_in_worker=not args.encode_on_trainer)
     on_trainer = CodecLatents(*codec_files, device=device) if args.encode_on_trainer else None
