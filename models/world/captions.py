@@ -100,11 +100,14 @@ TEMPLATES = {  # family -> (train templates, heldout templates)
                   "a person at a {keyboard}: it {melody}, keys {lights} {light}"],
                  ["notes on a {keyboard}; the pressed key {lights} {light}"]),
     "rain": (["{intensity} {rain} falling on {surface}", "{rain} on {surface}, {intensity}",
-              "a view of {surface} in {intensity} {rain}", "{intensity} {rain} hitting {surface}"],
+              "a view of {surface} in {intensity} {rain}", "{intensity} {rain} hitting {surface}",
+              "{intensity} {rain} pattering on {surface}", "{intensity} {rain} beating down on {surface}"],
              ["{surface} under {intensity} {rain}"]),
 }
+# The rain verbs vary: a percussive verb in a rain clause ("pounding") must not read as the drum.
 RAIN_OVERLAY = (["in the {intensity} {rain} on {surface}", "while {intensity} {rain} falls on {surface}",
-                 "with {intensity} {rain} hitting {surface}"],
+                 "with {intensity} {rain} hitting {surface}", "as {intensity} {rain} beats down on {surface}",
+                 "while {intensity} {rain} patters on {surface}", "with {intensity} {rain} pounding {surface}"],
                 ["as {intensity} {rain} drums on {surface}"])
 
 AUDIO_WORDS = {
