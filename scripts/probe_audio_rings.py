@@ -8,8 +8,8 @@ tones: a decaying sine (120 ms decay, after a 2.5 ms noise click like the world'
     onset (the window the material detector reads), the ring's RMS after / before, and the
     magnitude the decoder's head asks for at the tone's STFT bin 100 ms in, against the
     rendered magnitude (a small ask means the decoder is not told the ring, whatever its phase).
-balls: held-out ball clips per material, effects stem through the codec; the material the
-    detector reads from the round trip (median impact peak, the detector's bins).
+balls: held-out ball clips per material, audio through the codec; the material the
+    evaluation's detector reads from the round trip, and the median impact peak it reads it from.
 latent: what the effects latent says about the material at each impact (3 tokens from the
     onset's), read by nearest centroid: centroids from the even clips, read on the odd ones.
 
@@ -28,17 +28,14 @@ import torch.nn.functional as F
 from talkie.models.av_model import TalkieModel
 from talkie.models.checkpoint import load_checkpoint
 from talkie.models.config import STEMS
-from talkie.models.evaluation.audio_features import peak_frequency, segments_after
-from talkie.models.evaluation.detectors import MATERIAL_EDGES
+from talkie.models.evaluation.audio_features import peak_frequency
+from talkie.models.evaluation.detectors import impact_peak_hz, material
+from talkie.models.evaluation.evaluate import codec_round_trip
 from talkie.models.training.swap_decoders import swap_decoder
 from talkie.models.world import render_clip
 
 TONES_HZ = (150, 400, 800, 1250, 2000, 2600, 3500)
 RING_S = (0.005, 0.085)
-
-
-def material_of(hz: float | None) -> str | None:
-    return None if hz is None else next(name for edge, name in MATERIAL_EDGES if hz < edge)
 
 
 def ring(x: np.ndarray, sr: int, onset: float) -> np.ndarray:
@@ -58,10 +55,9 @@ def asked_magnitude(model: TalkieModel, x: np.ndarray, hz: float, at_s: float) -
     with torch.no_grad():
         feats = F.gelu(codec.dec(codec.encode(wave).transpose(1, 2)))
         logmag = codec.head(feats)[0, :c.n_fft // 2 + 1]
-        spec = torch.stft(wave, c.n_fft, c.hop, window=torch.hann_window(c.n_fft), center=True,
-                          return_complex=True)[0]
+        rendered = codec.spectrum_features(wave)[0].exp() - 1e-4  # the encoder's own STFT, log(|X| + 1e-4)
     k, frame = int(round(hz * c.n_fft / c.sample_rate)), int(at_s * c.sample_rate / c.hop)
-    return float(logmag[k, frame].clamp(max=6.0).exp()), float(spec[k, frame].abs())
+    return float(logmag[k, frame].clamp(max=6.0).exp()), float(rendered[k, frame])
 
 
 def tone_rows(model: TalkieModel, cfg, rng) -> list[str]:
@@ -86,18 +82,13 @@ def tone_rows(model: TalkieModel, cfg, rng) -> list[str]:
 
 
 def ball_rows(model: TalkieModel, cfg, clips: int) -> list[str]:
-    sr = cfg.sample_rate
     read, peaks = defaultdict(list), defaultdict(list)
     for seed in range(clips):
         clip = render_clip(seed, cfg, family="ball", split="heldout")
-        stems = torch.from_numpy(np.stack([clip.stems[s] for s in STEMS]))
-        y = round_trip(model, stems, cfg)
-        onsets = [e.audio_time for e in clip.events if e.kind == "impact"]
-        f = [v for v in (peak_frequency(s, sr, fmin=50.0) for s in segments_after(y, sr, onsets)) if v is not None]
-        hz = float(np.exp(np.median(np.log(f)))) if f else None
+        heard = codec_round_trip(model, clip, cfg, "audio")
         mat = clip.scene["material"]
-        read[mat].append(material_of(hz))
-        peaks[mat].append(hz or 0.0)
+        read[mat].append(material(heard))
+        peaks[mat].append(impact_peak_hz(heard) or 0.0)
     rows = []
     for mat in sorted(read):
         got = read[mat]

@@ -114,12 +114,16 @@ def ball_colours(c: ClipData, count: int | None = None) -> str | None:
     return "+".join(sorted(name for name, _ in votes.most_common(count)))
 
 
-def material(c: ClipData) -> str | None:
+def impact_peak_hz(c: ClipData) -> float | None:
     """Impact timbre: the median dominant frequency just after each effects onset."""
     x = c.audio("effects")
     f = [peak_frequency(s, c.sr, fmin=50.0) for s in segments_after(x, c.sr, c.onsets("effects"))]
     f = [v for v in f if v is not None]
-    return _bin(float(np.exp(np.median(np.log(f)))) if f else None, MATERIAL_EDGES)
+    return float(np.exp(np.median(np.log(f)))) if f else None
+
+
+def material(c: ClipData) -> str | None:
+    return _bin(impact_peak_hz(c), MATERIAL_EDGES)
 
 
 # --- other families --------------------------------------------------------------------------
