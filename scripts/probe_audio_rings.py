@@ -12,6 +12,9 @@ balls: held-out ball clips per material, audio through the codec; the material t
     evaluation's detector reads from the round trip, and the median impact peak it reads it from.
 latent: what the effects latent says about the material at each impact (3 tokens from the
     onset's), read by nearest centroid: centroids from the even clips, read on the odd ones.
+tone latents: whether the latent tells a ring's frequency at all: decaying tones every 100 Hz
+    (three random starting phases each), each read as the frequency of its nearest other
+    latent (4 tokens from the onset's).
 
 `--audio-codec` puts a codec file's decoder under the checkpoint's encoder (as
 `swap_decoders` does); a codec with another encoder is refused.
@@ -53,11 +56,10 @@ def asked_magnitude(model: TalkieModel, x: np.ndarray, hz: float, at_s: float) -
     codec, c = model.audio_codec, model.audio_codec.cfg
     wave = torch.from_numpy(x)[None]
     with torch.no_grad():
-        feats = F.gelu(codec.dec(codec.encode(wave).transpose(1, 2)))
-        logmag = codec.head(feats)[0, :c.n_fft // 2 + 1]
+        asked = codec.head_spectrum(codec.encode(wave))[0][0].abs()
         rendered = codec.spectrum_features(wave)[0].exp() - 1e-4  # the encoder's own STFT, log(|X| + 1e-4)
     k, frame = int(round(hz * c.n_fft / c.sample_rate)), int(at_s * c.sample_rate / c.hop)
-    return float(logmag[k, frame].clamp(max=6.0).exp()), float(rendered[k, frame])
+    return float(asked[k, frame]), float(rendered[k, frame])
 
 
 def tone_rows(model: TalkieModel, cfg, rng) -> list[str]:
@@ -121,6 +123,33 @@ def latent_rows(model: TalkieModel, cfg, clips: int) -> list[str]:
     return [f"| {m} | {np.mean(said[truth == m] == m):.0%} of {int(np.sum(truth == m))} |" for m in names]
 
 
+def tone_latent_rows(model: TalkieModel, cfg, rng) -> list[str]:
+    codec = model.audio_codec
+    sr, spt, n = cfg.sample_rate, codec.cfg.hop * codec.cfg.hops_per_token, cfg.padded_samples
+    t, onset = np.arange(n) / sr, 0.5
+    after = t >= onset
+    feats, hz = [], []
+    for _ in range(3):
+        for f in range(200, 3600, 100):
+            x = np.zeros(n, np.float32)
+            x[after] = 0.5 * np.sin(2 * np.pi * f * (t[after] - onset) + rng.uniform(0, 2 * np.pi)) \
+                * np.exp(-(t[after] - onset) / 0.12)
+            click = int(0.0025 * sr)
+            x[int(onset * sr):int(onset * sr) + click] += 0.3 * rng.standard_normal(click)
+            with torch.no_grad():
+                z = codec.encode(torch.from_numpy(x)[None])[0]
+            k = int(onset * sr) // spt
+            feats.append(z[k:k + 4].flatten().numpy())
+            hz.append(f)
+    feats, hz = np.array(feats), np.array(hz)
+    dist = ((feats[:, None] - feats[None]) ** 2).sum(-1)
+    np.fill_diagonal(dist, np.inf)
+    err = np.abs(hz[dist.argmin(1)] - hz)
+    return [f"| {lo}-{hi} Hz | {np.median(err[(hz >= lo) & (hz < hi)]):.0f} Hz | "
+            f"{np.mean(err[(hz >= lo) & (hz < hi)] <= 100):.0%} |"
+            for lo, hi in ((200, 800), (800, 1600), (1600, 3600))]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", default="checkpoints/talkie-s.safetensors")
@@ -147,6 +176,9 @@ def main() -> int:
     print(f"\nThe effects latent at each impact (no rain), material by nearest centroid, {args.clips} clips:\n")
     print("| material | read right |\n|---|---|")
     print("\n".join(latent_rows(model, cfg, args.clips)))
+    print("\nDecaying tones every 100 Hz, 3 starting phases each: the frequency of the nearest other tone's latent:\n")
+    print("| tones | median error | within 100 Hz |\n|---|---|---|")
+    print("\n".join(tone_latent_rows(model, cfg, np.random.default_rng(1))))
     return 0
 
 

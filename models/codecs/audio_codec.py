@@ -132,10 +132,11 @@ class AudioCodec(nn.Module):
         """wave [N, S] -> latent [N, S/(hop*hops_per_token), latent_dim]."""
         return self.enc(self.spectrum_features(wave)).transpose(1, 2)
 
-    def decode(self, z: torch.Tensor, with_advance: bool = False):
-        """latent [N, L, latent_dim] -> wave [N, L*hop*hops_per_token]; with `with_advance`
-        (integrated phase only) also the per-frame phase turn, [N, bins, L*hops_per_token]
-        complex of unit length, for `phase_advance_loss`."""
+    def head_spectrum(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """latent [N, L, latent_dim] -> the STFT the decoder asks for, [N, bins,
+        L*hops_per_token] complex (one frame per hop, framed as `spectrum_features`), and
+        with integrated phase the per-frame phase turn ([N, bins, frames] complex of unit
+        length, for `phase_advance_loss`; None otherwise)."""
         feats = F.gelu(self.dec(z.transpose(1, 2)))
         h = self.head(feats)
         bins = self.cfg.n_fft // 2 + 1
@@ -149,9 +150,14 @@ class AudioCodec(nn.Module):
             step = torch.complex(a[:, :bins], a[:, bins:])
             step = step / (step.abs() + 1e-8)
             spec = spec * torch.polar(torch.ones_like(mag), torch.cumsum(step.angle(), -1))
-        elif with_advance:
-            raise ValueError("only a codec with integrated phase says a phase advance")
+        return spec, step
+
+    def spectrum_to_wave(self, spec: torch.Tensor) -> torch.Tensor:
+        """`head_spectrum`'s STFT [N, bins, frames] -> wave [N, frames*hop]."""
         spec = torch.cat([spec, spec[..., -1:]], -1)  # the frame centred on the last sample
-        length = z.shape[1] * self.cfg.hop * self.cfg.hops_per_token
-        wave = torch.istft(spec, self.cfg.n_fft, self.cfg.hop, window=self.window, center=True, length=length)
-        return (wave, step) if with_advance else wave
+        return torch.istft(spec, self.cfg.n_fft, self.cfg.hop, window=self.window, center=True,
+                           length=(spec.shape[-1] - 1) * self.cfg.hop)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """latent [N, L, latent_dim] -> wave [N, L*hop*hops_per_token]."""
+        return self.spectrum_to_wave(self.head_spectrum(z)[0])

@@ -22,22 +22,29 @@ TRAIN_SEED_BASE = 1_000_000
 def parse_family_weights(text: str | None) -> dict | None:
     """"glass=0.3,drum=0.2" -> the world's default family weights with those replaced
     (the `--family-weights` option of both training stages)."""
+    return parse_weights(text, DEFAULT_WEIGHTS, "--family-weights", "FAMILY")
+
+
+def parse_weights(text: str | None, defaults: dict, option: str, what: str) -> dict | None:
+    """"a=0.3,b=0.2" -> `defaults` with those weights replaced; None for no text. ValueError
+    names `option` for a name not in `defaults`, a weight that is not a finite number >= 0,
+    or weights that are all zero."""
     if not text:
         return None
-    weights = dict(DEFAULT_WEIGHTS)
+    weights = dict(defaults)
     for part in text.split(","):
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or name not in weights:
-            raise ValueError(f"--family-weights: {part!r} is not FAMILY=WEIGHT with FAMILY one of {sorted(weights)}")
+            raise ValueError(f"{option}: {part!r} is not {what}=WEIGHT with {what} one of {sorted(weights)}")
         try:
             weights[name] = float(value)
         except ValueError:
-            raise ValueError(f"--family-weights: {value!r} (for {name}) is not a number") from None
+            raise ValueError(f"{option}: {value!r} (for {name}) is not a number") from None
         if not (math.isfinite(weights[name]) and weights[name] >= 0):
-            raise ValueError(f"--family-weights: the weight of {name} must be a finite number >= 0")
+            raise ValueError(f"{option}: the weight of {name} must be a finite number >= 0")
     if sum(weights.values()) <= 0:
-        raise ValueError("--family-weights: at least one family needs a positive weight")
+        raise ValueError(f"{option}: at least one {what.lower()} needs a positive weight")
     return weights
 
 

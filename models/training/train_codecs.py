@@ -7,6 +7,9 @@
     python -m talkie.models.training.train_codecs --which audio --decoder-only --minutes 40 \
         --audio-upsample interpolate --init-from runs/codecs/audio_codec.safetensors --out runs/codecs_ft
     python -m talkie.models.training.train_codecs --which video --latent-dim 96 --minutes 60 --out runs/codecs_wide
+    python -m talkie.models.training.train_codecs --which audio --decoder-only --audio-phase integrated \
+        --phase-advance-weight 1 --head-magnitude-weight 4 --stem-weights effects=3 --minutes 30 \
+        --init-from checkpoints/talkie-s.safetensors --out runs/codecs_ring
 
 `--decoder-only` keeps the encoder frozen, so latents stay bit-identical and a joint model
 trained on them keeps working with the better decoder (`models/training/swap_decoders.py`
@@ -30,10 +33,10 @@ from ..av_model import FORMAT
 from ..checkpoint import CheckpointError, load_checkpoint, load_into, save_checkpoint
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, PHASE_MODES, UPSAMPLE_MODES
-from ..config import AVConfig
-from .data import ClipBuffer, ClipStream, parse_family_weights
-from .losses import (colour_loss, envelope_loss, hop_comb_loss, multires_stft_loss, phase_advance_loss,
-                     pitch_loss, thin_line_stats_loss)
+from ..config import STEMS, AVConfig
+from .data import ClipBuffer, ClipStream, parse_family_weights, parse_weights
+from .losses import (colour_loss, envelope_loss, head_magnitude_loss, hop_comb_loss, multires_stft_loss,
+                     phase_advance_loss, pitch_loss, thin_line_stats_loss)
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
 ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
@@ -82,13 +85,17 @@ def video_batch(buf: ClipBuffer, rng, batch: int, f: int, device):
     return x, w  # each item is one latent's worth of frames
 
 
-def audio_batch(buf: ClipBuffer, rng, batch: int, seconds: float, sr: int, spt: int, device):
+def audio_batch(buf: ClipBuffer, rng, batch: int, seconds: float, sr: int, spt: int, device,
+                stem_share: np.ndarray | None = None):
+    """`batch` one-stem segments of `seconds`; each stem drawn with `stem_share` (STEMS
+    order; default: all alike)."""
     n = int(seconds * sr) // spt * spt
     out = np.zeros((batch, n), np.float32)
     N = buf.stems.shape[-1]
     for b in range(batch):
         for _ in range(6):  # prefer non-silent stems; silence still appears and must stay silent
-            i, s = rng.integers(len(buf.stems)), rng.integers(buf.stems.shape[1])
+            i = rng.integers(len(buf.stems))
+            s = rng.integers(buf.stems.shape[1]) if stem_share is None else rng.choice(len(stem_share), p=stem_share)
             start = int(rng.integers(0, N - n))
             seg = buf.stems[i, s, start:start + n].astype(np.float32)
             if np.abs(seg).max() > 1e-3 or rng.random() < 0.1:
@@ -144,6 +151,9 @@ def main(argv=None):
     ap.add_argument("--phase-advance-weight", type=float, default=0.0,
                     help="audio, integrated phase: teach the decoder each bin's phase turn per frame from the "
                          "target's own STFT (losses.phase_advance_loss)")
+    ap.add_argument("--head-magnitude-weight", type=float, default=0.0,
+                    help="audio: weight of a loss on the magnitude the decoder's head asks for, against the "
+                         "target's own STFT, before the inverse STFT (losses.head_magnitude_loss)")
     ap.add_argument("--fine-fft", type=int, default=None,
                     help="audio, new codec only: the encoder also reads a spectrum with this window "
                          "(e.g. 1024: 15.6 Hz bins, so it can keep a note's pitch)")
@@ -157,6 +167,9 @@ def main(argv=None):
     ap.add_argument("--family-weights", default=None, metavar="FAMILY=W,...",
                     help="scene-family sampling weights over the world's defaults, e.g. glass=0.3,drum=0.2 "
                          "(more clips of the families the codec renders worst)")
+    ap.add_argument("--stem-weights", default=None, metavar="STEM=W,...",
+                    help=f"audio: how often each stem ({', '.join(STEMS)}; 1 each by default) is drawn. A "
+                         "struck ball's ring lives in the effects stem, a small share of a batch's energy")
     ap.add_argument("--latent-dim", type=int, default=None,
                     help="video: numbers per latent (one transformer token per frame pair) for a new codec; "
                          f"default {VideoCodecConfig.latent_dim}. A codec trained on keeps its own")
@@ -166,8 +179,12 @@ def main(argv=None):
         ap.error("--latent-dim is a positive size of the video latent (--which video)")
     try:
         weights = parse_family_weights(args.family_weights)
+        stems = parse_weights(args.stem_weights, dict.fromkeys(STEMS, 1.0), "--stem-weights", "STEM")
     except ValueError as e:
         ap.error(str(e))
+    if stems and args.which != "audio":
+        ap.error("--stem-weights draws the audio codec's stems (--which audio)")
+    stem_share = np.array([stems[k] for k in STEMS]) / sum(stems.values()) if stems else None
     if args.colour_background_weight and not args.colour_weight:
         ap.error("--colour-background-weight weighs the chroma term's background: give --colour-weight too")
     av = AVConfig()
@@ -207,6 +224,8 @@ def main(argv=None):
                                fine_fft=fine_fft, fine_max_hz=fine_max_hz, phase=args.audio_phase or saved_phase)
         model = AudioCodec(cfg)
         batch = args.batch or 12
+    if args.head_magnitude_weight and args.which != "audio":
+        ap.error("--head-magnitude-weight is an audio loss (--which audio)")
     if args.phase_advance_weight and (args.which != "audio" or cfg.phase != "integrated"):
         ap.error("--phase-advance-weight teaches an audio decoder with integrated phase (--audio-phase integrated)")
     step = 0
@@ -227,7 +246,7 @@ def main(argv=None):
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=1e-4)
     def meta_out(step):  # what a later reader needs to load it, and which data mix made it
         meta = {"kind": f"{args.which}_codec", "config": cfg.to_dict(), "step": step}
-        return meta | ({"family_weights": weights} if weights else {})
+        return meta | ({"family_weights": weights} if weights else {}) | ({"stem_weights": stems} if stems else {})
 
     stream = ClipStream(av, workers=args.workers, seed=args.seed + (0 if args.which == "video" else 1),
                         weights=weights)
@@ -262,15 +281,16 @@ def main(argv=None):
                 loss = loss + args.line_stats_weight * thin_line_stats_loss(y, x, moving=args.line_stats_moving,
                                                                        long_px=args.line_stats_long_px)
         else:
-            x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device)
+            x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device,
+                            stem_share)
             with torch.set_grad_enabled(not args.decoder_only):
                 z = model.encode(x)
             z = z + 0.02 * torch.randn_like(z)
-            if args.phase_advance_weight:
-                y, step_turn = model.decode(z, with_advance=True)
-            else:
-                y = model.decode(z)
+            asked, step_turn = model.head_spectrum(z)
+            y = model.spectrum_to_wave(asked)
             loss = multires_stft_loss(y, x) + envelope_loss(y, x, cfg.sample_rate) + 1e-4 * z.pow(2).mean()
+            if args.head_magnitude_weight:
+                loss = loss + args.head_magnitude_weight * head_magnitude_loss(asked.abs(), x, cfg.n_fft, cfg.hop)
             if args.phase_advance_weight:
                 loss = loss + args.phase_advance_weight * phase_advance_loss(step_turn, x, cfg.n_fft, cfg.hop)
             if args.comb_weight:

@@ -61,3 +61,17 @@ def test_a_fresh_phase_advance_changes_nothing_and_unknown_modes_are_refused():
         assert torch.equal(direct.decode(z), integrated.decode(z))
     with pytest.raises(ValueError, match="unknown audio phase mode"):
         AudioCodec(AudioCodecConfig(phase="griffin-lim"))
+
+
+def test_the_heads_spectrum_is_framed_as_the_encoders_and_inverts_to_the_wave():
+    """`head_spectrum` frames match `spectrum_features` (what `head_magnitude_loss` compares):
+    the codec's own STFT of a wave, inverted by `spectrum_to_wave`, is that wave (but for its
+    last half window, which the decoder's repeated last frame stands in for)."""
+    codec = AudioCodec(AudioCodecConfig(upsample="interpolate"))
+    c = codec.cfg
+    x = torch.randn(2, 8 * c.hop * c.hops_per_token) * torch.linspace(0, 1, 8 * c.hop * c.hops_per_token)
+    spec = torch.stft(x, c.n_fft, c.hop, window=codec.window, center=True, return_complex=True)[..., :-1]
+    assert spec.shape[-1] == codec.spectrum_features(x).shape[-1]
+    assert spec.shape[-1] == codec.head_spectrum(torch.zeros(1, 8, c.latent_dim))[0].shape[-1]
+    y = codec.spectrum_to_wave(spec)
+    assert y.shape == x.shape and torch.allclose(y[:, :-c.n_fft // 2], x[:, :-c.n_fft // 2], atol=1e-4)

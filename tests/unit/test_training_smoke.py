@@ -412,11 +412,13 @@ def test_a_decoder_can_turn_to_integrated_phase_and_swap_into_the_model_it_came_
     model.save(str(model_path))
     res = _run(["talkie.models.training.train_codecs", "--which", "audio", "--decoder-only", "--audio-phase",
                 "integrated", "--init-from", str(model_path), "--minutes", "0.03", "--buffer", "4", "--batch", "2",
-                "--pitch-weight", "1", "--phase-advance-weight", "1", "--out", str(tmp_path / "ft")], tmp_path)
+                "--pitch-weight", "1", "--phase-advance-weight", "1", "--head-magnitude-weight", "1",
+                "--stem-weights", "effects=3,music=0", "--out", str(tmp_path / "ft")], tmp_path)
     assert "phase direct -> integrated" in res.stdout
     new_path = tmp_path / "ft" / "audio_codec.safetensors"
     after, meta = load_checkpoint(str(new_path))
     assert meta["config"]["phase"] == "integrated" and "advance.weight" in after
+    assert meta["stem_weights"] == {"effects": 3.0, "ambience": 1.0, "voice": 1.0, "music": 0.0}
     before = TalkieModel.load(str(model_path)).audio_codec.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("enc."))
     got = _swap_audio_codec(tmp_path, model_path, new_path)  # the advance layer comes along
@@ -425,6 +427,13 @@ def test_a_decoder_can_turn_to_integrated_phase_and_swap_into_the_model_it_came_
                 "--phase-advance-weight", "1", "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path,
                returncode=2)  # a direct decoder has no advance to teach
     assert "integrated phase" in res.stderr
+    res = _run(["talkie.models.training.train_codecs", "--which", "video", "--head-magnitude-weight", "1",
+                "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
+    assert "audio loss" in res.stderr
+    for which, stems, msg in (("video", "effects=3", "audio codec's stems"), ("audio", "drums=1", "STEM=WEIGHT")):
+        res = _run(["talkie.models.training.train_codecs", "--which", which, "--stem-weights", stems,
+                    "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
+        assert msg in res.stderr
 
 
 def test_phase_advance_loss_knows_a_held_notes_turn_per_frame():
@@ -441,6 +450,20 @@ def test_phase_advance_loss_knows_a_held_notes_turn_per_frame():
     bin_centre = torch.polar(torch.ones_like(right.real), torch.full_like(right.real, 2 * math.pi * 375.0 * hop / sr))
     assert phase_advance_loss(right, x, n_fft, hop) < 0.02  # the ends of the clip turn otherwise
     assert phase_advance_loss(bin_centre, x, n_fft, hop) > 0.1
+
+
+def test_head_magnitude_loss_wants_the_ring_the_head_left_out():
+    import torch
+
+    from talkie.models.training.losses import head_magnitude_loss
+    n_fft, hop, sr = 256, 64, 16000
+    t = torch.arange(8192) / sr
+    x = (torch.sin(2 * torch.pi * 2500.0 * t) * torch.exp(-t / 0.12))[None]  # a glass ball's ring
+    own = torch.stft(x, n_fft, hop, window=torch.hann_window(n_fft), center=True, return_complex=True)[..., :-1].abs()
+    no_ring = own.clone()
+    no_ring[:, 30:50] = 0.0  # 1.9-3.1 kHz asked for nothing
+    assert head_magnitude_loss(own, x, n_fft, hop) < 1e-3
+    assert head_magnitude_loss(no_ring, x, n_fft, hop) > 0.5
 
 
 def test_transformer_from_starts_a_run_on_new_codecs_from_a_trained_transformer(tmp_path):
