@@ -41,6 +41,18 @@ TONES_HZ = (150, 400, 800, 1250, 2000, 2600, 3500)
 RING_S = (0.005, 0.085)
 
 
+def decaying_tone(n: int, sr: int, onset: float, hz: float, rng, phase: float = 0.0) -> np.ndarray:
+    """n samples: silence, then at `onset` a sine at `hz` decaying over 120 ms, after a 2.5 ms
+    noise click like the world's impacts."""
+    t = np.arange(n) / sr
+    after = t >= onset
+    x = np.zeros(n, np.float32)
+    x[after] = 0.5 * np.sin(2 * np.pi * hz * (t[after] - onset) + phase) * np.exp(-(t[after] - onset) / 0.12)
+    click = int(0.0025 * sr)
+    x[int(onset * sr):int(onset * sr) + click] += 0.3 * rng.standard_normal(click)
+    return x
+
+
 def ring(x: np.ndarray, sr: int, onset: float) -> np.ndarray:
     return x[int((onset + RING_S[0]) * sr):int((onset + RING_S[1]) * sr)]
 
@@ -64,15 +76,10 @@ def asked_magnitude(model: TalkieModel, x: np.ndarray, hz: float, at_s: float) -
 
 def tone_rows(model: TalkieModel, cfg, rng) -> list[str]:
     sr, n = cfg.sample_rate, cfg.num_samples
-    t = np.arange(n) / sr
     onset = 0.5
     rows = []
     for hz in TONES_HZ:
-        x = np.zeros(n, np.float32)
-        after = t >= onset
-        x[after] = 0.5 * np.sin(2 * np.pi * hz * (t[after] - onset)) * np.exp(-(t[after] - onset) / 0.12)
-        click = int(0.0025 * sr)
-        x[int(onset * sr):int(onset * sr) + click] += 0.3 * rng.standard_normal(click)
+        x = decaying_tone(n, sr, onset, hz, rng)
         stems = torch.zeros(len(STEMS), n)
         stems[0] = torch.from_numpy(x)
         y = round_trip(model, stems, cfg)
@@ -126,16 +133,11 @@ def latent_rows(model: TalkieModel, cfg, clips: int) -> list[str]:
 def tone_latent_rows(model: TalkieModel, cfg, rng) -> list[str]:
     codec = model.audio_codec
     sr, spt, n = cfg.sample_rate, codec.cfg.hop * codec.cfg.hops_per_token, cfg.padded_samples
-    t, onset = np.arange(n) / sr, 0.5
-    after = t >= onset
+    onset = 0.5
     feats, hz = [], []
     for _ in range(3):
         for f in range(200, 3600, 100):
-            x = np.zeros(n, np.float32)
-            x[after] = 0.5 * np.sin(2 * np.pi * f * (t[after] - onset) + rng.uniform(0, 2 * np.pi)) \
-                * np.exp(-(t[after] - onset) / 0.12)
-            click = int(0.0025 * sr)
-            x[int(onset * sr):int(onset * sr) + click] += 0.3 * rng.standard_normal(click)
+            x = decaying_tone(n, sr, onset, f, rng, phase=rng.uniform(0, 2 * np.pi))
             with torch.no_grad():
                 z = codec.encode(torch.from_numpy(x)[None])[0]
             k = int(onset * sr) // spt

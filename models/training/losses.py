@@ -148,13 +148,19 @@ def thin_line_stats_loss(y: torch.Tensor, x: torch.Tensor, cell: int = 32, movin
     return err
 
 
+def codec_frames(x: torch.Tensor, n_fft: int, hop: int, frames: int) -> torch.Tensor:
+    """The first `frames` frames of x's [N, S] STFT in an audio codec's framing (centred,
+    Hann), [N, bins, frames] complex: what its decoder's head is compared with."""
+    X = torch.stft(x, n_fft, hop, window=_window(n_fft, x.device), center=True, return_complex=True)
+    return X[..., :frames]
+
+
 def phase_advance_loss(step: torch.Tensor, x: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
     """How far the decoder's per-frame phase turn (`AudioCodec.head_spectrum`'s second value,
     unit complex [N, bins, F]) is from the turn of the target's own STFT frames (x [N, S], the
     codec's framing): 1 - cos of the angle between them, weighted by the energy of the two
     frames it joins. The instantaneous frequency, taught where a spectral loss cannot find it."""
-    X = torch.stft(x, n_fft, hop, window=_window(n_fft, x.device), center=True, return_complex=True)
-    X = X[..., :step.shape[-1]]
+    X = codec_frames(x, n_fft, hop, step.shape[-1])
     true = X[..., 1:] * X[..., :-1].conj()
     w = true.abs()
     agree = (step[..., 1:] * (true / (w + 1e-12)).conj()).real
@@ -177,8 +183,7 @@ def head_magnitude_loss(asked: torch.Tensor, x: torch.Tensor, n_fft: int, hop: i
     speech or music outweighs a second of a few impacts many times, and the rings were what it
     left out. `floor` (a magnitude norm far below any audible second's) keeps a silent clip
     from dividing by nothing."""
-    X = torch.stft(x, n_fft, hop, window=_window(n_fft, x.device), center=True, return_complex=True)
-    X = X[..., :asked.shape[-1]].abs()
+    X = codec_frames(x, n_fft, hop, asked.shape[-1]).abs()
     log_err = (torch.log(asked + 1e-4) - torch.log(X + 1e-4)).abs().mean()
     per_clip = torch.linalg.norm((asked - X).flatten(1), dim=1) / (torch.linalg.norm(X.flatten(1), dim=1) + floor)
     return log_err + per_clip.mean()
