@@ -10,6 +10,8 @@ import math
 import multiprocessing as mp
 import os
 import queue
+import threading
+import time
 
 import numpy as np
 
@@ -107,8 +109,19 @@ def _one_thread_per_child():
                 os.environ[k] = v
 
 
+class RendererDied(RuntimeError):
+    """A renderer process ended while the stream was open (a crash, the OOM killer, a stray
+    kill); renderers only stop when the stream is closed."""
+
+
 class ClipStream:
-    """Endless fresh clips from `workers` background processes."""
+    """Endless fresh clips from `workers` background processes.
+
+    A renderer's clip (~1 MB) crosses a 64 KB pipe in many writes, so a renderer killed
+    mid-clip leaves half a message that no read ever completes (a session-21 run hung so).
+    The pipe is therefore read by a receiver thread, never by the trainer: the trainer takes
+    whole clips from an in-process queue and checks its renderers on every call, so it stops
+    with RendererDied where it would have blocked; the receiver stays parked, a daemon."""
 
     def __init__(self, cfg: AVConfig, workers: int = 1, seed: int = 0, weights: dict | None = None, maxsize: int = 64,
                  encode_fn=None, colour_name_p: float = 0.0):
@@ -118,6 +131,8 @@ class ClipStream:
         colour instead of a grammar word (`world.colour_names`)."""
         ctx = mp.get_context("spawn")
         self.q = ctx.Queue(maxsize=maxsize)
+        self.received = queue.Queue(maxsize=32)  # whole clips, unpickled off the trainer's thread
+        self.closed = threading.Event()
         base = TRAIN_SEED_BASE + seed * 10_000_000
         self.procs = [ctx.Process(target=_worker, daemon=True,
                                   args=(self.q, cfg.to_dict(), base + i, workers, weights, encode_fn, colour_name_p))
@@ -125,21 +140,57 @@ class ClipStream:
         with _one_thread_per_child():
             for p in self.procs:
                 p.start()
+        threading.Thread(target=self._receive, name="clip-receiver", daemon=True).start()
 
-    def get(self, block=True, timeout=None):
-        return self.q.get(block=block, timeout=timeout)
+    def _receive(self):
+        while not self.closed.is_set():
+            try:
+                item = self.q.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError):  # the queue was closed under us
+                return
+            while not self.closed.is_set():
+                try:
+                    self.received.put(item, timeout=1.0)
+                    break
+                except queue.Full:
+                    continue
+
+    def check_renderers(self):
+        """Raise RendererDied if a renderer has ended."""
+        for i, p in enumerate(self.procs):
+            if p.exitcode is not None:
+                raise RendererDied(f"renderer {i + 1} of {len(self.procs)} (pid {p.pid}) ended with exit code "
+                                   f"{p.exitcode}, so the stream stops here")
+
+    def get(self, timeout: float | None = None):
+        """The next clip, waiting up to `timeout` seconds (queue.Empty after that); a renderer
+        that ends meanwhile is noticed within a second."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            self.check_renderers()
+            wait = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+            if wait <= 0:
+                raise queue.Empty
+            try:
+                return self.received.get(timeout=wait)
+            except queue.Empty:
+                continue
 
     def drain(self, limit: int):
         """Up to `limit` clips that are ready now, without waiting."""
+        self.check_renderers()
         out = []
         for _ in range(limit):
             try:
-                out.append(self.q.get_nowait())
+                out.append(self.received.get_nowait())
             except queue.Empty:
                 break
         return out
 
     def close(self):
+        self.closed.set()
         for p in self.procs:
             p.terminate()
 

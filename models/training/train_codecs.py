@@ -34,7 +34,7 @@ from ..checkpoint import CheckpointError, load_checkpoint, load_into, save_check
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, PHASE_MODES, UPSAMPLE_MODES
 from ..config import STEMS, AVConfig
-from .data import ClipBuffer, ClipStream, parse_family_weights, parse_weights
+from .data import ClipBuffer, ClipStream, RendererDied, parse_family_weights, parse_weights
 from .losses import (colour_loss, envelope_loss, head_magnitude_loss, hop_comb_loss, multires_stft_loss,
                      phase_advance_loss, pitch_loss, thin_line_stats_loss)
 
@@ -256,13 +256,18 @@ def main(argv=None):
     t_save = time.time()
     t_start = time.time()
     losses = []
+    stopped = None  # a RendererDied: the run saves what it has and ends with that error
     while time.time() < t_end:
         # warm-up, then cosine decay over the wall-clock budget (steps/s varies with load)
         progress = min(1.0, (time.time() - t_start) / (t_end - t_start))
         lr = args.lr * min(1.0, (step + 1) / 100) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
             g["lr"] = lr
-        buf.refresh(2)
+        try:
+            buf.refresh(2)
+        except RendererDied as e:
+            stopped = e
+            break
         if args.which == "video":
             x, w = video_batch(buf, rng, batch, cfg.frames_per_latent, args.device)
             with torch.set_grad_enabled(not args.decoder_only):
@@ -315,6 +320,8 @@ def main(argv=None):
     save_checkpoint(path, model.state_dict(), meta_out(step))
     stream.close()
     print(f"saved {path} after {step} steps")
+    if stopped is not None:
+        raise SystemExit(f"train_codecs: {stopped}")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from ..config import AVConfig
 from ..joint_model import JointConfig
 from ..text_encoder import TextEmbedding
 from ..world.colour_names import trained_colour_vocabulary
-from .data import ClipStream, parse_family_weights
+from .data import ClipStream, RendererDied, parse_family_weights
 from .event_weights import event_token_weights
 from .latent_source import TEXT_TOKENS, CodecLatents, LatentEncoder
 from .samples import parse_sample_families, write_samples
@@ -395,8 +395,13 @@ def main(argv=None):
             except Exception as e:  # a sample is a view of the run, never a reason to lose it
                 print(f"train_joint: samples at step {step} failed: {e!r}", file=sys.stderr)
 
+    stopped = None  # a RendererDied: the run saves what it has and ends with that error
     while time.time() - t0 < budget_s and step < last_step:
-        take(stream.drain(32))
+        try:
+            take(stream.drain(32))
+        except RendererDied as e:
+            stopped = e
+            break
         progress = min(1.0, step / last_step if args.steps is not None else trained_s / total_budget)
         # warm up again whenever the optimiser starts fresh (a new run or --init-from)
         lr = tc["lr"] * min(1.0, (step - first_step + 1) / tc["warmup_steps"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
@@ -431,6 +436,8 @@ def main(argv=None):
     stream.close()
     if distributed:
         dist.destroy_process_group()
+    if stopped is not None:
+        raise SystemExit(f"train_joint: {stopped}")
 
 
 if __name__ == "__main__":

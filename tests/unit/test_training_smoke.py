@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from talkie.models.av_model import TalkieModel
 from talkie.models.checkpoint import load_checkpoint
 
@@ -74,8 +76,6 @@ def test_a_new_video_codec_takes_its_latent_size_and_keeps_it_when_trained_on(tm
 
 
 def test_family_weights_replace_the_worlds_defaults_and_refuse_bad_input():
-    import pytest
-
     from talkie.models.training.data import parse_family_weights
     from talkie.models.world import DEFAULT_WEIGHTS
     assert parse_family_weights(None) is None
@@ -91,8 +91,6 @@ def test_family_weights_replace_the_worlds_defaults_and_refuse_bad_input():
 
 
 def test_codec_training_starts_from_a_talkie_models_codec(tmp_path):
-    import pytest
-
     from talkie.models.checkpoint import CheckpointError
     from talkie.models.training.train_codecs import load_codec_checkpoint
     model_path = tmp_path / "tiny.safetensors"
@@ -323,7 +321,6 @@ def test_decoder_only_finetune_keeps_latents_and_swaps_into_a_model(tmp_path):
     """`--decoder-only` trains a codec's decoder alone (its encoder, hence every latent the
     joint model was trained on, stays bit-identical); swap_decoders puts the decoders into a
     Talkie checkpoint and refuses a codec with another encoder."""
-    import pytest
     import torch
 
     from talkie.models.checkpoint import CheckpointError, save_checkpoint
@@ -574,6 +571,54 @@ def test_renderers_get_one_thread_pools_and_the_trainer_keeps_its_environment(mo
                                       "TOKENIZERS_PARALLELISM")} == \
         {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     assert os.environ["OMP_NUM_THREADS"] == "7" and "TOKENIZERS_PARALLELISM" not in os.environ
+
+
+def test_a_killed_renderer_stops_the_stream_with_a_clear_error_instead_of_a_hang():
+    """A renderer killed mid-write leaves half a clip in the queue, and reading it blocks
+    forever (a session-21 run hung so); the stream checks its renderers before every read."""
+    import signal
+
+    from talkie.models.config import AVConfig
+    from talkie.models.training.data import ClipStream, RendererDied
+
+    stream = ClipStream(AVConfig.from_dict(json.load(open(TINY))["av"]), workers=1, seed=6)
+    try:
+        assert stream.get(timeout=120)[4]  # it renders
+        os.kill(stream.procs[0].pid, signal.SIGKILL)
+        stream.procs[0].join(timeout=30)
+        with pytest.raises(RendererDied, match="exit code -9"):
+            stream.drain(4)
+        with pytest.raises(RendererDied):
+            stream.get(timeout=1)
+    finally:
+        stream.close()
+
+
+def test_a_codec_run_whose_renderer_is_killed_saves_its_steps_and_ends_with_the_error(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    trainer = subprocess.Popen(
+        [sys.executable, "-m", "talkie.models.training.train_codecs", "--which", "audio", "--minutes", "4",
+         "--buffer", "4", "--batch", "2", "--workers", "1", "--threads", "1", "--out", str(out)],
+        cwd=tmp_path, env=dict(os.environ, OMP_NUM_THREADS="1"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 180
+        while not (out / "audio_log.jsonl").exists() or not (out / "audio_log.jsonl").read_text():
+            assert trainer.poll() is None and time.time() < deadline, "the run never logged its 50th step"
+            time.sleep(0.5)
+        with open(f"/proc/{trainer.pid}/task/{trainer.pid}/children") as f:
+            children = f.read().split()
+        renderers = [pid for pid in children if "spawn_main" in open(f"/proc/{pid}/cmdline").read()]
+        assert len(renderers) == 1, children
+        os.kill(int(renderers[0]), signal.SIGKILL)
+        _, err = trainer.communicate(timeout=60)  # well before its 4 minutes are up
+    finally:
+        trainer.kill()
+    assert trainer.returncode == 1 and "ended with exit code -9" in err, err[-2000:]
+    _, meta = load_checkpoint(str(out / "audio_codec.safetensors"))
+    assert meta["step"] >= 50  # the steps before the kill are kept
 
 
 def test_latents_are_the_same_encoded_by_the_renderer_or_by_the_trainer_in_a_batch(tmp_path):
