@@ -237,6 +237,10 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=None,
                     help="clips per step, over the config's train.batch (on a GPU a larger batch costs little more time "
                          "a step: BENCHMARKS.md)")
+    ap.add_argument("--fresh-per-step", type=int, default=None,
+                    help="most fresh clips taken into the buffer per step (default: a sixth of the batch). The "
+                         "renderers block once the queue is full, so this also bounds the CPU they take from the "
+                         "trainer on a shared machine; on a GPU host the renderers' speed is the limit")
     ap.add_argument("--encode-on-trainer", action="store_true",
                     help="the codecs encode the rendered clips on the trainer's device, 32 at a time, instead of in "
                          "each renderer: for a GPU, whose host's cores are then left to render (the codecs are over "
@@ -256,9 +260,9 @@ def main(argv=None):
         value = getattr(args, name)
         if value is not None and not (math.isfinite(value) and value > 0):
             ap.error(f"--{name.replace('_', '-')} must be a finite number > 0")
-    for name in ("workers", "batch", "steps"):
+    for name in ("workers", "batch", "steps", "fresh_per_step"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
-            ap.error(f"--{name} must be at least 1")
+            ap.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.hours is not None and args.steps is not None:
         ap.error("give --hours or --steps, not both")
     if args.hours is None and args.steps is None:
@@ -283,7 +287,11 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed + 1000 * rank)
     cfg_json = json.load(open(args.config))
     tc = cfg_json["train"]
-    tc.update({k: v for k, v in (("workers", args.workers), ("batch", args.batch), ("lr", args.lr)) if v is not None})
+    tc.update({k: v for k, v in (("workers", args.workers), ("batch", args.batch), ("lr", args.lr),
+                                 ("fresh_per_step", args.fresh_per_step)) if v is not None})
+    # a sixth of the batch is what one renderer's pipe happened to deliver per step on 2 cores
+    # before the stream read it on a thread (session 20: ~5 at batch 32)
+    tc.setdefault("fresh_per_step", max(1, tc["batch"] // 6))
     av = AVConfig.from_dict(cfg_json["av"])
     augment = TextAugment.from_dict(tc.get("text_augment"))
     lineage = {}  # where the transformer's weights came from, kept in every checkpoint's metadata
@@ -398,7 +406,7 @@ def main(argv=None):
     stopped = None  # a RendererDied: the run saves what it has and ends with that error
     while time.time() - t0 < budget_s and step < last_step:
         try:
-            take(stream.drain(32))
+            take(stream.drain(tc["fresh_per_step"]))
         except RendererDied as e:
             stopped = e
             break

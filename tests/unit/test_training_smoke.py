@@ -255,6 +255,8 @@ def test_joint_training_runs_and_resumes(tmp_path):
     _run(common + ["--init-from", str(start), "--hours", "0.003"], tmp_path)
     model = TalkieModel.load(str(out / "talkie.safetensors"))
     first = model.checkpoint_meta["step"]
+    _, state_meta = load_checkpoint(str(out / "train_state.safetensors"))
+    assert state_meta["config"]["train"]["fresh_per_step"] == 1  # by default a sixth of the batch (4)
     assert first >= 1 and json.loads(json.dumps(model.checkpoint_meta))["recipe"].startswith("python -m")
     from talkie.models.colour_grounding import ColourVocabulary
     from talkie.models.world.colour_names import trained_colour_vocabulary
@@ -273,14 +275,15 @@ def test_joint_training_runs_and_resumes(tmp_path):
             assert f.streams.video[0].width == 256
             assert sum(1 for _ in f.decode(video=0)) == round(model.av.seconds * model.av.fps)
     _run(common + ["--resume", "--hours", "0.002", "--event-weight", "3", "--family-weights", "ball=0.5",
-                   "--batch", "3", "--workers", "2"], tmp_path)
+                   "--batch", "3", "--workers", "2", "--fresh-per-step", "2"], tmp_path)
     _, meta = load_checkpoint(str(out / "train_state.safetensors"))
     assert meta["step"] > first
-    assert (meta["config"]["train"]["batch"], meta["config"]["train"]["workers"]) == (3, 2)  # over the config's
+    train = meta["config"]["train"]
+    assert (train["batch"], train["workers"], train["fresh_per_step"]) == (3, 2, 2)  # over the config's
     resumed = TalkieModel.load(str(out / "talkie.safetensors")).checkpoint_meta
-    assert resumed["recipe"].endswith("--batch 3 --workers 2")  # the options that made it
+    assert resumed["recipe"].endswith("--batch 3 --workers 2 --fresh-per-step 2")  # the options that made it
     for bad, says in ((["--batch", "0"], "--batch must be at least 1"), (["--workers", "-1"], "--workers must be"),
-                      (["--steps", "0"], "--steps must be"), (["--hours", "1", "--steps", "3"], "not both"),
+                      (["--steps", "0"], "--steps must be"), (["--fresh-per-step", "0"], "--fresh-per-step must be"), (["--hours", "1", "--steps", "3"], "not both"),
                       (["--lr", "nan"], "--lr must be a finite number"), (["--hours", "0"], "--hours must be"),
                       (["--codecs", str(tmp_path / "nowhere")], "neither a Talkie model file nor a folder"),
                       (["--samples", "ball,unicorn"], "--samples: 'ball,unicorn' is not")):
