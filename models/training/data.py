@@ -71,7 +71,7 @@ def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None, colour_nam
     cfg = AVConfig.from_dict(cfg_dict)
     encode = encode_fn() if encode_fn is not None else None
     seed = start_seed
-    while True:
+    while os.getppid() == parent:  # a killed trainer's renderer stops at its next clip
         clip = render_clip(seed, cfg, weights=weights)
         if colour_name_p > 0:  # captioned again, some colour words drawn from the survey's names
             clip.caption = caption(clip.scene, np.random.default_rng([seed, 0xC0]), "train", colour_name_p)
@@ -81,8 +81,11 @@ def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None, colour_nam
             stems = np.stack([clip.stems[s] for s in STEMS]).astype(np.float16)
             item = (clip.frames, stems, clip.caption, clip.audio_caption, clip.scene["family"], seed)
         if not _put_while_parent_lives(q, item, parent):
-            return
+            break
         seed += stride
+    # the trainer is gone: nobody will read what this queue still holds, so exit without
+    # waiting for its feeder thread to write it (that wait never ends)
+    q.cancel_join_thread()
 
 
 # What sizes a spawned renderer's thread pools when its libraries load: BLAS and OpenMP, and

@@ -597,6 +597,42 @@ def test_a_killed_renderer_stops_the_stream_with_a_clear_error_instead_of_a_hang
         stream.close()
 
 
+def test_a_renderer_stops_soon_after_its_trainer_is_killed(tmp_path):
+    """A renderer whose queue still has room used to render on (and hold its clips in memory)
+    after a SIGKILLed trainer; it checks for its parent before every clip."""
+    import time
+
+    owner_code = "\n".join([
+        "import json, time",
+        "from talkie.models.config import AVConfig",
+        "from talkie.models.training.data import ClipStream",
+        f"stream = ClipStream(AVConfig.from_dict(json.load(open({TINY!r}))['av']), workers=1, seed=7, maxsize=100000)",
+        "stream.get(timeout=120)",
+        "print(stream.procs[0].pid, flush=True)",
+        "time.sleep(600)"])
+    owner = subprocess.Popen([sys.executable, "-c", owner_code], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        renderer = int(owner.stdout.readline())
+    finally:
+        owner.kill()
+        owner.wait()
+
+    def running():
+        try:
+            with open(f"/proc/{renderer}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+        except FileNotFoundError:
+            return False
+
+    deadline = time.time() + 60
+    while running() and time.time() < deadline:
+        time.sleep(0.2)
+    alive = running()
+    if alive:
+        os.kill(renderer, 9)
+    assert not alive, "the orphaned renderer was still rendering a minute after its trainer died"
+
+
 def test_a_codec_run_whose_renderer_is_killed_saves_its_steps_and_ends_with_the_error(tmp_path):
     import signal
     import time
