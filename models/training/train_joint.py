@@ -178,9 +178,10 @@ LATENT_LAYERS = {"video_dim": ("v_in.", "v_out."), "audio_dim": ("a_in.", "a_out
 
 
 def lineage_of(meta: dict) -> dict:
-    """Where a checkpoint's transformer came from, as its metadata records it (carried into
-    every checkpoint of a run that resumes or continues it)."""
-    return {k: meta[k] for k in ("transformer_from",) if k in meta}
+    """Where a checkpoint's transformer and its swapped-in decoders came from, as its metadata
+    records them (carried into every checkpoint of a run that resumes or continues it: such a
+    run keeps the model's codecs)."""
+    return {k: meta[k] for k in ("transformer_from", "video_decoder", "audio_decoder") if k in meta}
 
 
 def load_transformer(model: TalkieModel, path: str) -> dict:

@@ -358,6 +358,12 @@ def test_decoder_only_finetune_keeps_latents_and_swaps_into_a_model(tmp_path):
     for which in ("video", "audio"):
         for k, v in getattr(got, f"{which}_codec").state_dict().items():
             assert torch.equal(v, tuned[which][k].half().float()), (which, k)
+    # a transformer trained on from the swapped model keeps its codecs, and says where they came from
+    _run(["talkie.models.training.train_joint", "--config", TINY, "--init-from", str(swapped), "--out",
+          str(tmp_path / "on"), "--steps", "2", "--threads", "1", "--samples", "none"], tmp_path)
+    on = TalkieModel.load(str(tmp_path / "on" / "talkie.safetensors")).checkpoint_meta
+    assert (on["video_decoder"], on["audio_decoder"]) == (got.checkpoint_meta["video_decoder"],
+                                                          got.checkpoint_meta["audio_decoder"])
 
     foreign = dict(tuned["video"])
     foreign["to_latent.weight"] = foreign["to_latent.weight"] + 0.5
