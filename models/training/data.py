@@ -50,15 +50,15 @@ def parse_weights(text: str | None, defaults: dict, option: str, what: str) -> d
     return weights
 
 
-def _put_while_parent_lives(q, item, parent: int) -> bool:
-    """Block on a full queue, but give up once the trainer that owns it is gone, so no
-    orphaned renderer outlives a killed run."""
+def _put_unless(q, item, gone, every: float) -> bool:
+    """Block on a full queue, but give up (False) once `gone()` says nobody will read it: a
+    renderer whose trainer was killed, the stream's receiver once the stream is closed."""
     while True:
         try:
-            q.put(item, timeout=5.0)
+            q.put(item, timeout=every)
             return True
         except queue.Full:
-            if os.getppid() != parent:
+            if gone():
                 return False
 
 
@@ -80,7 +80,7 @@ def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None, colour_nam
         else:
             stems = np.stack([clip.stems[s] for s in STEMS]).astype(np.float16)
             item = (clip.frames, stems, clip.caption, clip.audio_caption, clip.scene["family"], seed)
-        if not _put_while_parent_lives(q, item, parent):
+        if not _put_unless(q, item, lambda: os.getppid() != parent, every=5.0):
             break
         seed += stride
     # the trainer is gone: nobody will read what this queue still holds, so exit without
@@ -153,12 +153,7 @@ class ClipStream:
                 continue
             except (EOFError, OSError):  # the queue was closed under us
                 return
-            while not self.closed.is_set():
-                try:
-                    self.received.put(item, timeout=1.0)
-                    break
-                except queue.Full:
-                    continue
+            _put_unless(self.received, item, self.closed.is_set, every=1.0)
 
     def check_renderers(self):
         """Raise RendererDied if a renderer has ended."""

@@ -283,7 +283,8 @@ def test_joint_training_runs_and_resumes(tmp_path):
     resumed = TalkieModel.load(str(out / "talkie.safetensors")).checkpoint_meta
     assert resumed["recipe"].endswith("--batch 3 --workers 2 --fresh-per-step 2")  # the options that made it
     for bad, says in ((["--batch", "0"], "--batch must be at least 1"), (["--workers", "-1"], "--workers must be"),
-                      (["--steps", "0"], "--steps must be"), (["--fresh-per-step", "0"], "--fresh-per-step must be"), (["--hours", "1", "--steps", "3"], "not both"),
+                      (["--steps", "0"], "--steps must be"), (["--fresh-per-step", "0"], "--fresh-per-step must be"),
+                      (["--hours", "1", "--steps", "3"], "not both"),
                       (["--lr", "nan"], "--lr must be a finite number"), (["--hours", "0"], "--hours must be"),
                       (["--codecs", str(tmp_path / "nowhere")], "neither a Talkie model file nor a folder"),
                       (["--samples", "ball,unicorn"], "--samples: 'ball,unicorn' is not")):
