@@ -30,7 +30,7 @@ def extend(model: TalkieModel, cond: Conditioning, frames: torch.Tensor, stems: 
            extend_seconds: float, overlap_seconds: float = 1.0, window_seconds: float | None = None, seed: int = 0,
            steps: int = 12, method: str = "heun", shift: float = 3.0, guidance: Guidance | None = None,
            on_window: Callable | None = None, out_size: tuple[int, int] | None = None,
-           video_latents: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+           video_latents: torch.Tensor | None = None, autocast: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """frames [T,H,W,3] 0..1, stems [S,N] at the model's rate (N = T*sr/fps) -> longer
     (frames, stems). The given frames come back untouched, and new ones at their size,
     unless `out_size` (width, height) asks for another. `video_latents` [Lv,Dv]: the given
@@ -70,7 +70,8 @@ def extend(model: TalkieModel, cond: Conditioning, frames: torch.Tensor, stems: 
         nv, na = make_noise(model, cfg, 1, seed + i)
         tv, ta = token_times(cfg, 1)
         zv, za = sample(model.joint, nv, na, tv, ta, cond, steps=steps, method=method, shift=shift,
-                        guidance=guidance, init_v=init_v, init_a=init_a, keep_v=keep_v, keep_a=keep_a)
+                        guidance=guidance, init_v=init_v, init_a=init_a, keep_v=keep_v, keep_a=keep_a,
+                        autocast=autocast)
         held_v = zv[:, -ov_tokens:]
         new_frames.append(model.decode_video(zv[:, ov_tokens:], model.clip_config(new_per_window / fps, fps))[0])
         win_stems = model.decode_audio(za, cfg)[0]

@@ -28,11 +28,14 @@ class SamplingSettings:
     steps: int = 12
     method: str = "heun"
     shift: float = 3.0
-    guidance: Guidance = field(default_factory=lambda: Guidance(video=1.0, audio=1.5, sync=0.5, interval=(0.3, 1.0)))
+    guidance: Guidance = field(default_factory=lambda: Guidance(video=1.5, audio=1.5, sync=0.5, interval=(0.3, 1.0)))
     # clips longer than the trained window: "windows" = window after window, each holding
     # the last second of the previous (models/extension.py); "one pass" = the whole clip in
     # one sampling pass with block-local attention (models/joint_model.local_blocks)
     long_clips: str = "windows"
+    # bf16 autocast for the transformer: None = where the device computes bf16 natively
+    # (models/precision.py); True / False force it (benchmarks, comparisons)
+    autocast: bool | None = None
 
 
 @dataclass
@@ -108,7 +111,7 @@ class Generator:
         nv, na = make_noise(self.model, cfg, 1, seed)
         tv, ta = token_times(cfg, 1)
         zv, za = sample(self.model.joint, nv, na, tv, ta, cond, steps=s.steps, method=s.method, shift=s.shift,
-                        guidance=s.guidance, callback=callback)
+                        guidance=s.guidance, callback=callback, autocast=s.autocast)
         t2 = time.perf_counter()
         size = (width, height) if width and height else None
         # a clip that will be extended is decoded at the codec's size and scaled once at the end
@@ -121,7 +124,7 @@ class Generator:
             full = self.model.clip_config(seconds, fps)
             f, st = extend(self.model, cond, frames[0], stems[0], cfg.fps, full.seconds_exact - cfg.seconds_exact,
                            seed=seed + 1, steps=s.steps, method=s.method, shift=s.shift, guidance=s.guidance,
-                           out_size=size, video_latents=zv[0])
+                           out_size=size, video_latents=zv[0], autocast=s.autocast)
             frames, stems = f[None], st[None]
             ext = time.perf_counter() - t3
         if timings is not None:  # extension is sampling plus its own decoding; counted as sampling

@@ -15,6 +15,7 @@ from typing import Callable
 import torch
 
 from .joint_model import JointModel
+from .precision import bf16_autocast_pays
 from .text_encoder import TextEmbedding
 
 
@@ -24,6 +25,14 @@ class Guidance:
     audio: float = 1.0           # ... and for the sound
     sync: float = 0.0            # push away from the no-cross-attention prediction
     interval: tuple = (0.0, 1.0)  # apply guidance only for noise levels in this range
+    # How much of the classifier-free push that points along the conditional prediction
+    # itself is kept, per token (1 = plain CFG; 0 = only the part orthogonal to it, as in
+    # adaptive projected guidance, Sadat et al. 2024). The parallel part mostly rescales a
+    # token's latent, which is what drives a high guidance scale off the decoder.
+    parallel: float = 1.0
+    # Blend toward the guided prediction rescaled to the conditional one's spread (per clip
+    # and stream; Lin et al. 2023, used by LTX-2 at 0.7). 0 = off.
+    rescale: float = 0.0
 
 
 @dataclass
@@ -47,6 +56,27 @@ def schedule(steps: int, shift: float = 3.0, denoise: float = 1.0) -> torch.Tens
     return t[-(steps + 1):]
 
 
+def guidance_direction(cond: torch.Tensor, uncond: torch.Tensor, parallel: float = 1.0) -> torch.Tensor:
+    """cond - uncond, with its component along `cond` (per token, over the last dim)
+    scaled by `parallel`."""
+    diff = cond - uncond
+    if parallel == 1.0:
+        return diff
+    unit = torch.nn.functional.normalize(cond, dim=-1)
+    along = (diff * unit).sum(-1, keepdim=True) * unit
+    return diff - (1.0 - parallel) * along
+
+
+def rescale_to(guided: torch.Tensor, cond: torch.Tensor, amount: float) -> torch.Tensor:
+    """Moves `guided` by `amount` toward itself scaled to `cond`'s standard deviation
+    (per batch item, over tokens and channels): guidance's gain without its growth."""
+    if amount == 0.0:
+        return guided
+    dims = tuple(range(1, guided.dim()))
+    scaled = guided * (cond.std(dim=dims, keepdim=True) / guided.std(dim=dims, keepdim=True).clamp_min(1e-6))
+    return amount * scaled + (1.0 - amount) * guided
+
+
 class Interrupted(Exception):
     pass
 
@@ -56,7 +86,7 @@ def sample(model: JointModel, noise_v: torch.Tensor, noise_a: torch.Tensor, time
            times_a: torch.Tensor, cond: Conditioning, steps: int = 16, method: str = "heun", shift: float = 3.0,
            guidance: Guidance | None = None, denoise: float = 1.0, init_v: torch.Tensor | None = None,
            init_a: torch.Tensor | None = None, keep_v: torch.Tensor | None = None, keep_a: torch.Tensor | None = None,
-           callback: Callable | None = None, autocast: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+           callback: Callable | None = None, autocast: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Returns clean latents (video [B,Lv,Dv], audio [B,La,Da]).
 
     keep_* [B, L] bool: tokens taken from init_* and held fixed. denoise < 1 starts from
@@ -66,6 +96,8 @@ def sample(model: JointModel, noise_v: torch.Tensor, noise_a: torch.Tensor, time
     B, Lv, _ = noise_v.shape
     La = noise_a.shape[1]
     dev = noise_v.device
+    if autocast is None:
+        autocast = bf16_autocast_pays(dev)
     keep_v = keep_v if keep_v is not None else torch.zeros(B, Lv, dtype=torch.bool, device=dev)
     keep_a = keep_a if keep_a is not None else torch.zeros(B, La, dtype=torch.bool, device=dev)
     if (keep_v.any() or denoise < 1.0) and init_v is None:
@@ -104,8 +136,8 @@ def sample(model: JointModel, noise_v: torch.Tensor, noise_a: torch.Tensor, time
         pv, pa = pv.float().chunk(n), pa.float().chunk(n)
         x0v, x0a = pv[0], pa[0]
         if use_cfg:
-            x0v = x0v + (g.video - 1) * (pv[0] - pv[1])
-            x0a = x0a + (g.audio - 1) * (pa[0] - pa[1])
+            x0v = rescale_to(x0v + (g.video - 1) * guidance_direction(pv[0], pv[1], g.parallel), pv[0], g.rescale)
+            x0a = rescale_to(x0a + (g.audio - 1) * guidance_direction(pa[0], pa[1], g.parallel), pa[0], g.rescale)
         if use_sync:
             x0v = x0v + g.sync * (pv[0] - pv[-1])
             x0a = x0a + g.sync * (pa[0] - pa[-1])

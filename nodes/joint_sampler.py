@@ -68,8 +68,9 @@ class TalkieJointSampler(io.ComfyNode):
                 io.Int.Input("steps", default=_D.steps, min=1, max=200,
                              tooltip="Sampling steps. Heun evaluates the model about twice per step."),
                 io.Float.Input("video_guidance", default=_D.guidance.video, min=0.0, max=10.0, step=0.1,
-                               tooltip="Classifier-free guidance for the picture. 1 = off. The default model keeps "
-                                       "colours right at 1-1.5; higher values can push it off its decoder."),
+                               tooltip="Classifier-free guidance for the picture. 1 = off. 1.5 (default) paints the "
+                                       "asked colour more often at unchanged sync; 3 and above start to draw "
+                                       "paraphrased prompts as the wrong kind of scene (MODEL_CARD.md)."),
                 io.Float.Input("audio_guidance", default=_D.guidance.audio, min=0.0, max=10.0, step=0.1,
                                tooltip="Classifier-free guidance for the sound. 1 = off."),
                 io.Float.Input("sync_guidance", default=_D.guidance.sync, min=0.0, max=5.0, step=0.1,

@@ -30,12 +30,13 @@ REPO = Path(__file__).resolve().parents[1]
 PROMPT = "a red rubber ball bouncing on the floor"
 
 
-def one_run(seconds: float, out: str, long_clips: str, checkpoint: str | None) -> dict:
+def one_run(seconds: float, out: str, long_clips: str, precision: str, checkpoint: str | None) -> dict:
     """Runs in a child process: one clip, stage timings, peak RSS."""
     import torch
 
     from talkie.models.media import write_av_mp4
     from talkie.models.pipeline import Generator, SamplingSettings
+    from talkie.models.precision import PRECISIONS
 
     torch.set_num_threads(int(os.environ.get("TALKIE_THREADS", "2")))
     t0 = time.perf_counter()
@@ -44,7 +45,8 @@ def one_run(seconds: float, out: str, long_clips: str, checkpoint: str | None) -
     timings: dict = {}
     t1 = time.perf_counter()
     # as `talkie generate` does: native frames, scaled to 256x256 by the muxer frame by frame
-    clip = gen.generate(PROMPT, seconds=seconds, seed=1, timings=timings, settings=SamplingSettings(long_clips=long_clips))
+    settings = SamplingSettings(long_clips=long_clips, autocast=PRECISIONS[precision])
+    clip = gen.generate(PROMPT, seconds=seconds, seed=1, timings=timings, settings=settings)
     t2 = time.perf_counter()
     write_av_mp4(out, clip.frames[0], clip.mix[0], clip.fps, clip.sample_rate, size=(256, 256))
     timings["muxing"] = time.perf_counter() - t2
@@ -54,7 +56,7 @@ def one_run(seconds: float, out: str, long_clips: str, checkpoint: str | None) -
     return timings
 
 
-def headless(lengths, repeats, checkpoint=None, long_modes=("windows",)) -> list[dict]:
+def headless(lengths, repeats, checkpoint=None, long_modes=("windows",), precision="auto") -> list[dict]:
     rows = []
     from talkie.models.av_model import TalkieModel
     from talkie.models.pipeline import default_checkpoint_path
@@ -67,13 +69,13 @@ def headless(lengths, repeats, checkpoint=None, long_modes=("windows",)) -> list
             runs = []
             for r in range(repeats):
                 out = os.path.join(tmp, f"b{seconds}_{r}.mp4")
-                cmd = [sys.executable, __file__, "_one", str(seconds), out, mode] + ([checkpoint] if checkpoint else [])
+                cmd = [sys.executable, __file__, "_one", str(seconds), out, mode, precision] + ([checkpoint] if checkpoint else [])
                 res = subprocess.run(cmd, capture_output=True, text=True, check=True)
                 runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             # model compute per generated second: extension windows fold their own decoding
             # into "sampling", so sampling + decoding compares like with like across lengths
-            med.update(seconds=seconds, long_clips=mode if seconds > window else "–", rtf=med["total"] / seconds,
+            med.update(seconds=seconds, precision=precision, long_clips=mode if seconds > window else "–", rtf=med["total"] / seconds,
                        per_second=(med["sampling"] + med["decoding"]) / seconds,
                        repeats=repeats)
             rows.append(med)
@@ -129,17 +131,20 @@ def machine() -> str:
     except OSError:
         pass
     import torch
-    return (f"{cpu}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+
+    from talkie.models.precision import cpu_has_native_bf16
+    simd = f"{torch.backends.cpu.get_cpu_capability()}, {'native' if cpu_has_native_bf16() else 'no native'} bf16"
+    return (f"{cpu} ({simd}), {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}, torch {torch.__version__}, "
             f"threads {os.environ.get('TALKIE_THREADS', '2')}")
 
 
 def markdown(rows, srv) -> str:
     lines = [f"Machine: {machine()}", "",
-             "| clip | long clips | text | sampling | decoding | muxing | prompt→MP4 | real-time factor | model compute s per clip s (sampling + decoding) | peak RSS |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| clip | long clips | precision | text | sampling | decoding | muxing | prompt→MP4 | real-time factor | model compute s per clip s (sampling + decoding) | peak RSS |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['seconds']:g} s | {r['long_clips']} | {r['text']:.3f} s | {r['sampling']:.2f} s | {r['decoding']:.2f} s | "
+        lines.append(f"| {r['seconds']:g} s | {r['long_clips']} | {r['precision']} | {r['text']:.3f} s | {r['sampling']:.2f} s | {r['decoding']:.2f} s | "
                      f"{r['muxing']:.2f} s | {r['total']:.2f} s | {r['rtf']:.2f} | {r['per_second']:.3f} | "
                      f"{r['peak_rss_mb']:.0f} MB |")
     if srv:
@@ -155,7 +160,8 @@ def markdown(rows, srv) -> str:
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "_one":
-        print(json.dumps(one_run(float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) > 5 else None)))
+        print(json.dumps(one_run(float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5],
+                                 sys.argv[6] if len(sys.argv) > 6 else None)))
         return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=["headless", "server", "all"])
@@ -164,9 +170,15 @@ def main() -> int:
     ap.add_argument("--checkpoint", default=None)
     ap.add_argument("--long-clips", nargs="+", default=["windows"], choices=["windows", "one pass"],
                     help="how clips longer than the window are made; several = one row each")
+    ap.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "bf16", "fp32"],
+                    help="the transformer's precision (auto: bf16 where the CPU computes it natively); several = one "
+                         "row each, measured one after the other in this run")
     ap.add_argument("--markdown", default=None)
     args = ap.parse_args()
-    rows = headless(args.lengths, args.repeats, args.checkpoint, args.long_clips) if args.mode in ("headless", "all") else []
+    rows = []
+    if args.mode in ("headless", "all"):
+        for precision in args.precision:
+            rows += headless(args.lengths, args.repeats, args.checkpoint, args.long_clips, precision)
     srv = server_vs_cli(max(3, args.repeats)) if args.mode in ("server", "all") else None
     if args.markdown:
         Path(args.markdown).write_text(markdown(rows, srv) + "\n")

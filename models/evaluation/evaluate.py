@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from ..config import AVConfig
+from ..precision import PRECISIONS, precision_name
 from ..training.data import TRAIN_SEED_BASE
 from ..world import FAMILIES, render_clip
 from .aggregate import aggregate, markdown
@@ -44,16 +45,20 @@ def _settings_from_args(a):
 
     s = SamplingSettings()
     g = replace(s.guidance, **{k: v for k, v in (("video", a.video_guidance), ("audio", a.audio_guidance),
-                                                  ("sync", a.sync_guidance)) if v is not None})
-    return replace(s, guidance=g, **{k: v for k, v in (("steps", a.steps), ("method", a.method),
-                                                        ("long_clips", a.long_clips)) if v is not None})
+                                                  ("sync", a.sync_guidance), ("parallel", a.guidance_parallel),
+                                                  ("rescale", a.guidance_rescale))
+                                 if v is not None})
+    return replace(s, guidance=g, autocast=PRECISIONS[a.precision],
+                   **{k: v for k, v in (("steps", a.steps), ("method", a.method), ("long_clips", a.long_clips))
+                      if v is not None})
 
 
 def _settings_dict(s) -> dict:
     g = s.guidance
     return {"steps": s.steps, "method": s.method, "shift": s.shift, "video_guidance": g.video,
             "audio_guidance": g.audio, "sync_guidance": g.sync, "guidance_interval": list(g.interval),
-            "long_clips": s.long_clips}
+            "guidance_parallel": g.parallel, "guidance_rescale": g.rescale,
+            "long_clips": s.long_clips, "precision": precision_name(s.autocast)}
 
 
 def native_clip_config(model, seconds: float | None = None) -> AVConfig:
@@ -223,6 +228,12 @@ def main(argv=None) -> int:
     p.add_argument("--video-guidance", type=float, default=None)
     p.add_argument("--audio-guidance", type=float, default=None)
     p.add_argument("--sync-guidance", type=float, default=None)
+    p.add_argument("--guidance-parallel", type=float, default=None,
+                   help="share of the guidance push kept along the conditional prediction (1 = plain CFG)")
+    p.add_argument("--guidance-rescale", type=float, default=None,
+                   help="blend toward the guided prediction rescaled to the conditional one's spread (0 = off)")
+    p.add_argument("--precision", choices=tuple(PRECISIONS), default="auto",
+                   help="the transformer's precision: auto = bf16 where the device computes it natively, else fp32")
     p.add_argument("--long-clips", choices=("windows", "one pass"), default=None,
                    help="how clips longer than the model's window are made (with --seconds)")
     p.add_argument("--reference", action="store_true", help="evaluate the rendered clips (detector calibration)")
