@@ -3,7 +3,7 @@
 bf16 pays only where the hardware computes it: CUDA GPUs that support it, and CPUs with
 AVX512-BF16 or AMX tiles. On any other CPU (AVX2 machines, such as the 2-core ones this
 pack is developed and tested on) PyTorch emulates bf16 and the transformer runs about 3x
-slower than in fp32 (BENCHMARKS.md, "Precision"), so there we stay in fp32."""
+slower than in fp32 (BENCHMARKS.md, session 23), so there we stay in fp32."""
 from __future__ import annotations
 
 import torch
@@ -30,11 +30,14 @@ def bf16_autocast_pays(device: torch.device | str) -> bool:
     return False  # mps and others: fp32, the safe choice
 
 
-# command-line names -> the sampler's `autocast` argument (None = decide per device)
+# command-line names -> an `autocast` setting (None = decide per device)
 PRECISIONS = {"auto": None, "bf16": True, "fp32": False}
 
 
+def uses_bf16(autocast: bool | None, device: torch.device | str) -> bool:
+    """Whether a run with this `autocast` setting computes in bf16 on `device`."""
+    return bf16_autocast_pays(device) if autocast is None else autocast
+
+
 def precision_name(autocast: bool | None, device: torch.device | str = "cpu") -> str:
-    """What a run with this `autocast` setting computes in, on `device`."""
-    on = bf16_autocast_pays(device) if autocast is None else autocast
-    return "bf16" if on else "fp32"
+    return "bf16" if uses_bf16(autocast, device) else "fp32"

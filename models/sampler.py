@@ -15,7 +15,7 @@ from typing import Callable
 import torch
 
 from .joint_model import JointModel
-from .precision import bf16_autocast_pays
+from .precision import uses_bf16
 from .text_encoder import TextEmbedding
 
 
@@ -96,8 +96,7 @@ def sample(model: JointModel, noise_v: torch.Tensor, noise_a: torch.Tensor, time
     B, Lv, _ = noise_v.shape
     La = noise_a.shape[1]
     dev = noise_v.device
-    if autocast is None:
-        autocast = bf16_autocast_pays(dev)
+    autocast = uses_bf16(autocast, dev)
     keep_v = keep_v if keep_v is not None else torch.zeros(B, Lv, dtype=torch.bool, device=dev)
     keep_a = keep_a if keep_a is not None else torch.zeros(B, La, dtype=torch.bool, device=dev)
     if (keep_v.any() or denoise < 1.0) and init_v is None:

@@ -69,7 +69,7 @@ class TalkieJointSampler(io.ComfyNode):
                              tooltip="Sampling steps. Heun evaluates the model about twice per step."),
                 io.Float.Input("video_guidance", default=_D.guidance.video, min=0.0, max=10.0, step=0.1,
                                tooltip="Classifier-free guidance for the picture. 1 = off. 1.5 (default) paints the "
-                                       "asked colour more often at unchanged sync; 3 and above start to draw "
+                                       "asked colour a little more often at about the same sync; 3 and above start to draw "
                                        "paraphrased prompts as the wrong kind of scene (MODEL_CARD.md)."),
                 io.Float.Input("audio_guidance", default=_D.guidance.audio, min=0.0, max=10.0, step=0.1,
                                tooltip="Classifier-free guidance for the sound. 1 = off."),

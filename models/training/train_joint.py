@@ -31,7 +31,7 @@ from ..codecs import codec_config
 from ..colour_grounding import COLOUR_VOCABULARY_KEY
 from ..config import AVConfig
 from ..joint_model import JointConfig
-from ..precision import bf16_autocast_pays
+from ..precision import PRECISIONS, precision_name, uses_bf16
 from ..text_encoder import TextEmbedding
 from ..world.colour_names import trained_colour_vocabulary
 from .data import ClipStream, RendererDied, parse_family_weights
@@ -251,10 +251,11 @@ def main(argv=None):
                     help="at every save, the saved model generates one held-out scene of each family, measured by "
                          "the project's sync metric (OUT/samples.jsonl) and written as an MP4 (OUT/samples/)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--autocast", choices=("auto", "bf16", "off"), default="auto",
-                    help="bf16 autocast for the transformer: auto = where the device computes bf16 natively (a CUDA "
-                         "GPU, a CPU with AVX512-BF16 or AMX; elsewhere it is emulated and ~3x slower than fp32)")
-    ap.add_argument("--no-autocast", action="store_true", help="the same as --autocast off")
+    ap.add_argument("--precision", choices=tuple(PRECISIONS), default="auto",
+                    help="the transformer's precision: auto = bf16 where the device computes it natively (a CUDA "
+                         "GPU, a CPU with AVX512-BF16 or AMX; elsewhere it is emulated and several times slower than "
+                         "fp32), else fp32")
+    ap.add_argument("--no-autocast", action="store_true", help="the same as --precision fp32")
     args = ap.parse_args(argv)
     try:
         family_weights = parse_family_weights(args.family_weights)
@@ -288,15 +289,15 @@ def main(argv=None):
         rank = dist.get_rank()
     device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu")
     torch.set_num_threads(args.threads)
-    mode = "off" if args.no_autocast else args.autocast
-    use_autocast = mode == "bf16" or (mode == "auto" and bf16_autocast_pays(device))
+    autocast = PRECISIONS["fp32" if args.no_autocast else args.precision]
+    use_autocast = uses_bf16(autocast, device)
     torch.manual_seed(args.seed + rank)
     rng = np.random.default_rng(args.seed + 1000 * rank)
     cfg_json = json.load(open(args.config))
     tc = cfg_json["train"]
     tc.update({k: v for k, v in (("workers", args.workers), ("batch", args.batch), ("lr", args.lr),
                                  ("fresh_per_step", args.fresh_per_step)) if v is not None})
-    tc["precision"] = "bf16" if use_autocast else "fp32"  # recorded with the run: bf16 and fp32 steps differ in speed, not recipe
+    tc["precision"] = precision_name(autocast, device)  # recorded with the run: the two differ in speed, not recipe
     # a sixth of the batch is what one renderer's pipe happened to deliver per step on 2 cores
     # before the stream read it on a thread (session 20: ~5 at batch 32)
     tc.setdefault("fresh_per_step", max(1, tc["batch"] // 6))

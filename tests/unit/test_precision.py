@@ -2,7 +2,6 @@
 import pytest
 import torch
 
-import talkie.models.sampler as sampler
 from talkie.models import precision
 from tiny_sampling import tiny_sampler
 
@@ -25,7 +24,7 @@ def test_other_devices_stay_in_fp32_without_cuda():
 @pytest.mark.parametrize("native", [False, True])
 def test_sampler_default_follows_the_device(monkeypatch, native):
     run = tiny_sampler(steps=2)
-    monkeypatch.setattr(sampler, "bf16_autocast_pays", lambda device: native)
+    monkeypatch.setattr(precision, "bf16_autocast_pays", lambda device: native)
     auto_v, _ = run()
     explicit_v, _ = run(autocast=native)
     other_v, _ = run(autocast=not native)
