@@ -12,8 +12,10 @@ vocabulary in its metadata (`COLOUR_VOCABULARY_KEY`); a model without one is lef
 Only words used as colours are replaced. Many survey names are also nouns ("sky", "grass",
 "wine"), so a name is taken as a colour when it contains one of Berlin & Kay's eleven basic
 colour terms, ends in "-coloured", is followed directly by another word that is not a
-function word ("a cobalt ball" yes, "under the sky." and "the sky is" no), or is joined by
-"and"/"or" to another colour name ("scarlet and purple globes"). Words the model
+function word ("a cobalt ball" yes, "under the sky." and "the sky is" no), is joined by
+"and"/"or" to another colour name ("scarlet and purple globes", "pale and scarlet"), or stands right after a
+copula, where English puts predicative adjectives ("a globe that is lilac and huge"; a mass
+noun there, "the floor is sand", is read as a colour too: the price of the rule). Words the model
 trained on in other roles ("steel" the metal) are known words and never replaced."""
 from __future__ import annotations
 
@@ -31,7 +33,11 @@ BASIC_COLOUR_TERMS = frozenset(
 FUNCTION_WORDS = frozenset("""a an the and or but nor of in on at to by for from with without under over above
     below behind beside between into onto through across near as than that which who while when where is are was
     were be been being has have had do does did it its this these those there then so if""".split())
+# verbs after which a bare survey name is a predicative adjective: "that is lilac and huge"
+COPULAS = frozenset("is are was were be been being looks look seems seem appears appear".split())
 _NEXT_WORD = re.compile(r"[ -]([A-Za-z]+)")
+_PREVIOUS_WORD = re.compile(r"([A-Za-z]+)\s+$")
+_AND_OR_BEFORE = re.compile(r"\s+(?:and|or)\s+$", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 
@@ -81,10 +87,10 @@ class ColourVocabulary:
         yellow"), and what was replaced."""
         out, done, last = [], [], 0
         spans = colour_spans(text)
-        starts = {start for start, _, _ in spans}
+        starts, ends = {start for start, _, _ in spans}, {end for _, end, _ in spans}
         for start, end, lab in spans:
             name = normalise_name(text[start:end])
-            if name in self.known or not _used_as_colour(text, end, name, starts):
+            if name in self.known or not _used_as_colour(text, start, end, name, starts, ends):
                 continue
             said = self.nearest(lab)
             head = text[last:start]
@@ -99,9 +105,16 @@ class ColourVocabulary:
         return "".join(out), done
 
 
-def _used_as_colour(text: str, end: int, name: str, colour_starts: set[int]) -> bool:
+def _used_as_colour(text: str, start: int, end: int, name: str, colour_starts: set[int],
+                    colour_ends: set[int]) -> bool:
     words = name.split()
     if BASIC_COLOUR_TERMS & set(words) or words[-1] in ("coloured", "colored"):
+        return True
+    previous = _PREVIOUS_WORD.search(text, 0, start)
+    if previous and previous.group(1).lower() in COPULAS:  # "that is lilac and huge"
+        return True
+    joined = _AND_OR_BEFORE.search(text, 0, start)
+    if joined and joined.start() in colour_ends:  # "pale and scarlet": coordinated after a colour name
         return True
     following = _NEXT_WORD.match(text, end)
     if not following:

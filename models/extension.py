@@ -66,7 +66,7 @@ def extend(model: TalkieModel, cond: Conditioning, frames: torch.Tensor, stems: 
     for i in range(n_windows):
         init_v = F.pad(held_v, (0, 0, 0, cfg.num_video_tokens - ov_tokens))
         last_stems = torch.cat(stem_parts[-2:], 1)[:, -ov_samples:]
-        init_a = model.encode_audio(F.pad(last_stems, (0, cfg.num_samples - ov_samples))[None], cfg)
+        init_a = model.encode_audio(audio_encoding_context(last_stems, cfg.num_samples)[None], cfg)
         nv, na = make_noise(model, cfg, 1, seed + i)
         tv, ta = token_times(cfg, 1)
         zv, za = sample(model.joint, nv, na, tv, ta, cond, steps=steps, method=method, shift=shift,
@@ -85,6 +85,16 @@ def extend(model: TalkieModel, cond: Conditioning, frames: torch.Tensor, stems: 
             on_window(i + 1, n_windows)
     n_samples = round(target * sr / fps)
     return _assemble(frames, new_frames, target, out_size), torch.cat(stem_parts, 1)[:, :n_samples]
+
+
+def audio_encoding_context(held: torch.Tensor, n_samples: int) -> torch.Tensor:
+    """The held overlap's stems [S, ov] repeated to a whole window of `n_samples`. The audio
+    encoder normalises over its whole input (GroupNorm across time), so the held second
+    padded with silence was read as louder than it is: windows after the first came out ~6 dB
+    louder than the first (BENCHMARKS.md, session 24). Repeated, the overlap is read at its
+    own level; only the tokens wholly inside the first copy are kept."""
+    reps = -(-n_samples // held.shape[1])
+    return held.repeat(1, reps)[:, :n_samples]
 
 
 def _assemble(given: torch.Tensor, new: list[torch.Tensor], total: int, out_size) -> torch.Tensor:

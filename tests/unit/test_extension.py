@@ -112,3 +112,37 @@ def test_attention_is_block_local_beyond_the_trained_window(gen):
     assert not torch.allclose(base[0][:, tv > far], moved[0][:, tv > far], atol=1e-3)
     tv, base, moved = run(m.av.seconds, 0.75 * m.av.seconds)  # inside the window: full attention
     assert not torch.allclose(base[0][:, tv < 0.1 * m.av.seconds], moved[0][:, tv < 0.1 * m.av.seconds], atol=1e-6)
+
+
+def test_held_audio_is_encoded_as_inside_a_whole_clip():
+    """The shipped audio encoder normalises over its whole input (GroupNorm across time), so
+    the held second's tokens depend on what fills the rest of the window. Repeated (as
+    extension now does) they must come out close to the tokens the same second gets inside a
+    whole clip, as in training; padded with silence (before session 24) they were far off, and
+    every window after the first came out ~7 dB louder than the first (BENCHMARKS.md)."""
+    import numpy as np
+    import torch.nn.functional as F
+
+    from talkie.models.config import STEMS
+    from talkie.models.extension import audio_encoding_context
+    from talkie.models.world import render_clip
+
+    m = Generator.from_checkpoint().model
+    cfg = m.clip_config(m.av.seconds)
+    held = cfg.sample_rate  # one second, extension's default overlap
+    tokens = held // cfg.samples_per_token
+    for family in ("rain", "ball"):
+        clip = render_clip(0, cfg, family=family, split="heldout")
+        stems = torch.from_numpy(np.stack([clip.stems[k] for k in STEMS])).float()[:, :cfg.num_samples]
+        with torch.no_grad():
+            whole = m.encode_audio(stems[None], cfg)[:, :tokens]
+            repeated = m.encode_audio(audio_encoding_context(stems[:, :held], cfg.num_samples)[None], cfg)[:, :tokens]
+            padded = m.encode_audio(F.pad(stems[:, :held], (0, cfg.num_samples - held))[None], cfg)[:, :tokens]
+
+        def off(z):  # RMS distance from the whole clip's tokens, in units of their spread
+            return float((z - whole).square().mean().sqrt() / whole.std())
+
+        assert off(repeated) < 0.3, (family, off(repeated))
+        assert off(padded) > 2 * off(repeated), (family, off(padded), off(repeated))  # the fault is real here
+    ctx = audio_encoding_context(stems[:, :1000], 2500)
+    assert ctx.shape == (4, 2500) and torch.equal(ctx[:, 1000:2000], stems[:, :1000])
