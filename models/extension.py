@@ -89,10 +89,11 @@ def extend(model: TalkieModel, cond: Conditioning, frames: torch.Tensor, stems: 
 
 def audio_encoding_context(held: torch.Tensor, n_samples: int) -> torch.Tensor:
     """The held overlap's stems [S, ov] repeated to a whole window of `n_samples`. The audio
-    encoder normalises over its whole input (GroupNorm across time), so the held second
-    padded with silence was read as louder than it is: windows after the first came out ~6 dB
-    louder than the first (BENCHMARKS.md, session 24). Repeated, the overlap is read at its
-    own level; only the tokens wholly inside the first copy are kept."""
+    encoder normalises over its whole input (GroupNorm across time): the held second padded
+    with silence got tokens far from those it gets inside a whole clip, as in training, and the
+    windows after the first came out ~7 dB louder than the first (BENCHMARKS.md, session 24).
+    Repeated, it is encoded close to how a whole clip would be; only the tokens wholly inside
+    the first copy are kept."""
     reps = -(-n_samples // held.shape[1])
     return held.repeat(1, reps)[:, :n_samples]
 
