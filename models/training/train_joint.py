@@ -297,7 +297,7 @@ def main(argv=None):
     tc = cfg_json["train"]
     tc.update({k: v for k, v in (("workers", args.workers), ("batch", args.batch), ("lr", args.lr),
                                  ("fresh_per_step", args.fresh_per_step)) if v is not None})
-    tc["precision"] = precision_name(autocast, device, training=True)  # recorded with the run: the two differ in speed, not recipe
+    tc["precision"] = precision_name(use_autocast)  # recorded with the run: the two differ in speed, not recipe
     # a sixth of the batch is what one renderer's pipe happened to deliver per step on 2 cores
     # before the stream read it on a thread (session 20: ~5 at batch 32)
     tc.setdefault("fresh_per_step", max(1, tc["batch"] // 6))

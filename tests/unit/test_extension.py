@@ -114,6 +114,21 @@ def test_attention_is_block_local_beyond_the_trained_window(gen):
     assert not torch.allclose(base[0][:, tv < 0.1 * m.av.seconds], moved[0][:, tv < 0.1 * m.av.seconds], atol=1e-6)
 
 
+def test_extension_encodes_the_held_sound_repeated_not_padded(gen, monkeypatch):
+    """What extend() hands the audio encoder for each window: the held overlap repeated to
+    the window's length (see the test below for why), never the overlap followed by silence."""
+    m = gen.model
+    seen = []
+    encode = m.encode_audio
+    monkeypatch.setattr(m, "encode_audio", lambda stems, cfg: seen.append(stems.clone()) or encode(stems, cfg))
+    stems = torch.rand(4, 16000) * 0.2 - 0.1
+    _extend(gen, torch.rand(24, 32, 32, 3), stems, 1.0)
+    assert seen
+    for window in seen:
+        held = window[0, :, :8000]  # the 0.5 s overlap at 16 kHz
+        assert torch.equal(window[0, :, 8000:16000], held)
+
+
 def test_held_audio_is_encoded_as_inside_a_whole_clip():
     """The shipped audio encoder normalises over its whole input (GroupNorm across time), so
     the held second's tokens depend on what fills the rest of the window. Repeated (as
