@@ -10,6 +10,9 @@
     python -m talkie.models.training.train_codecs --which audio --decoder-only --audio-phase integrated \
         --phase-advance-weight 1 --head-magnitude-weight 4 --stem-weights effects=3 --minutes 30 \
         --init-from checkpoints/talkie-s.safetensors --out runs/codecs_ring
+    python -m talkie.models.training.train_codecs --which audio --decoder-only --band-energy-weight 1 \
+        --family-weights rain=0.3 --stem-weights ambience=2 --minutes 35 \
+        --init-from checkpoints/talkie-s.safetensors --out runs/codecs_level
 
 `--decoder-only` keeps the encoder frozen, so latents stay bit-identical and a joint model
 trained on them keeps working with the better decoder (`models/training/swap_decoders.py`
@@ -35,8 +38,8 @@ from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, PHASE_MODES, UPSAMPLE_MODES
 from ..config import STEMS, AVConfig
 from .data import ClipBuffer, ClipStream, RendererDied, parse_family_weights, parse_weights
-from .losses import (colour_loss, envelope_loss, head_magnitude_loss, hop_comb_loss, multires_stft_loss,
-                     phase_advance_loss, pitch_loss, thin_line_stats_loss)
+from .losses import (band_energy_loss, colour_loss, envelope_loss, head_magnitude_loss, hop_comb_loss,
+                     multires_stft_loss, phase_advance_loss, pitch_loss, thin_line_stats_loss)
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
 ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
@@ -154,6 +157,10 @@ def main(argv=None):
     ap.add_argument("--head-magnitude-weight", type=float, default=0.0,
                     help="audio: weight of a loss on the magnitude the decoder's head asks for, against the "
                          "target's own STFT, before the inverse STFT (losses.head_magnitude_loss)")
+    ap.add_argument("--band-energy-weight", type=float, default=0.0,
+                    help="audio: weight of a loss on each frequency band's dB error, weighted by the band's "
+                         "share of the target's power, so loud resonant textures (rain on a tin roof) keep "
+                         "their loudness (losses.band_energy_loss)")
     ap.add_argument("--fine-fft", type=int, default=None,
                     help="audio, new codec only: the encoder also reads a spectrum with this window "
                          "(e.g. 1024: 15.6 Hz bins, so it can keep a note's pitch)")
@@ -224,6 +231,8 @@ def main(argv=None):
                                fine_fft=fine_fft, fine_max_hz=fine_max_hz, phase=args.audio_phase or saved_phase)
         model = AudioCodec(cfg)
         batch = args.batch or 12
+    if args.band_energy_weight and args.which != "audio":
+        ap.error("--band-energy-weight is an audio loss (--which audio)")
     if args.head_magnitude_weight and args.which != "audio":
         ap.error("--head-magnitude-weight is an audio loss (--which audio)")
     if args.phase_advance_weight and (args.which != "audio" or cfg.phase != "integrated"):
@@ -296,6 +305,8 @@ def main(argv=None):
             loss = multires_stft_loss(y, x) + envelope_loss(y, x, cfg.sample_rate) + 1e-4 * z.pow(2).mean()
             if args.head_magnitude_weight:
                 loss = loss + args.head_magnitude_weight * head_magnitude_loss(asked.abs(), x, cfg.n_fft, cfg.hop)
+            if args.band_energy_weight:
+                loss = loss + args.band_energy_weight * band_energy_loss(y, x)
             if args.phase_advance_weight:
                 loss = loss + args.phase_advance_weight * phase_advance_loss(step_turn, x, cfg.n_fft, cfg.hop)
             if args.comb_weight:

@@ -420,7 +420,8 @@ def test_a_decoder_can_turn_to_integrated_phase_and_swap_into_the_model_it_came_
     res = _run(["talkie.models.training.train_codecs", "--which", "audio", "--decoder-only", "--audio-phase",
                 "integrated", "--init-from", str(model_path), "--minutes", "0.03", "--buffer", "4", "--batch", "2",
                 "--pitch-weight", "1", "--phase-advance-weight", "1", "--head-magnitude-weight", "1",
-                "--stem-weights", "effects=3,music=0", "--out", str(tmp_path / "ft")], tmp_path)
+                "--band-energy-weight", "1", "--stem-weights", "effects=3,music=0", "--out", str(tmp_path / "ft")],
+               tmp_path)
     assert "phase direct -> integrated" in res.stdout
     new_path = tmp_path / "ft" / "audio_codec.safetensors"
     after, meta = load_checkpoint(str(new_path))
@@ -434,9 +435,10 @@ def test_a_decoder_can_turn_to_integrated_phase_and_swap_into_the_model_it_came_
                 "--phase-advance-weight", "1", "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path,
                returncode=2)  # a direct decoder has no advance to teach
     assert "integrated phase" in res.stderr
-    res = _run(["talkie.models.training.train_codecs", "--which", "video", "--head-magnitude-weight", "1",
-                "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
-    assert "audio loss" in res.stderr
+    for flag in ("--head-magnitude-weight", "--band-energy-weight"):
+        res = _run(["talkie.models.training.train_codecs", "--which", "video", flag, "1",
+                    "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
+        assert "audio loss" in res.stderr
     for which, stems, msg in (("video", "effects=3", "audio codec's stems"), ("audio", "drums=1", "STEM=WEIGHT")):
         res = _run(["talkie.models.training.train_codecs", "--which", which, "--stem-weights", stems,
                     "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
@@ -471,6 +473,33 @@ def test_head_magnitude_loss_wants_the_ring_the_head_left_out():
     no_ring[:, 30:50] = 0.0  # 1.9-3.1 kHz asked for nothing
     assert head_magnitude_loss(own, x, n_fft, hop) < 1e-3
     assert head_magnitude_loss(no_ring, x, n_fft, hop) > 0.5
+
+
+def test_band_energy_loss_wants_a_sparse_texture_at_its_own_loudness():
+    """Sparse ringing pings (tin-roof rain) against a smooth noise with their average spectrum,
+    what a decoder that cannot place each ping draws: the multi-resolution spectral loss scores
+    the smooth noise best several dB too quiet; the power-weighted band error scores it best at
+    the pings' own level."""
+    import torch
+
+    from talkie.models.training.losses import band_energy_loss, multires_stft_loss
+    g = torch.Generator().manual_seed(0)
+    n, S, sr = 4, 16000, 16000
+    t = torch.arange(200)
+    ping = torch.sin(2 * torch.pi * 3000.0 * t / sr) * torch.exp(-t / 30.0)
+    x = torch.zeros(n, S)
+    for i in range(n):
+        for j, a in zip(torch.randint(0, S - 200, (60,), generator=g), torch.rand(60, generator=g)):
+            x[i, j:j + 200] += 0.05 * a * ping
+    shape = torch.fft.rfft(x).abs().pow(2).mean(0).sqrt()
+    noise = torch.fft.rfft(torch.randn(n, S, generator=g))
+    smooth = torch.fft.irfft(noise / noise.abs().pow(2).mean().sqrt() * shape, n=S)
+    smooth = smooth * (x.pow(2).mean() / smooth.pow(2).mean()).sqrt()  # the pings' power
+    gains_db = torch.tensor([0.0, -3.0, -6.0, -9.0])
+    band = [float(band_energy_loss(10 ** (g_db / 20) * smooth, x)) for g_db in gains_db]
+    spectral = [float(multires_stft_loss(10 ** (g_db / 20) * smooth, x)) for g_db in gains_db]
+    assert min(range(4), key=band.__getitem__) == 0
+    assert min(range(4), key=spectral.__getitem__) >= 1  # the bias the band term corrects
 
 
 def test_transformer_from_starts_a_run_on_new_codecs_from_a_trained_transformer(tmp_path):
