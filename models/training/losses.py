@@ -151,10 +151,10 @@ def thin_line_stats_loss(y: torch.Tensor, x: torch.Tensor, cell: int = 32, movin
 
 
 def band_energy_loss(y: torch.Tensor, x: torch.Tensor, n_fft: int = 512, bands: int = 32,
-                     window_frames: int = 0, floor: float = 1e-6) -> torch.Tensor:
+                     floor: float = 1e-6) -> torch.Tensor:
     """How many dB each frequency band of the output (y [N, S]) is off the target's (x), over
-    the whole crop (or windows of `window_frames` STFT frames), weighted by the target's
-    power in that band: natural-log units, per clip, averaged.
+    the whole crop, weighted by the target's power in that band: natural-log units, per clip,
+    averaged.
 
     The spectral losses above compare every bin and frame on a log scale, each equally. Rain
     on a tin roof puts most of its power in a few resonant bands and a few loud moments, which
@@ -168,11 +168,10 @@ def band_energy_loss(y: torch.Tensor, x: torch.Tensor, n_fft: int = 512, bands: 
     hop = n_fft // 4
     w = _window(n_fft, y.device)
 
-    def pooled_power(s):
-        p = torch.stft(s, n_fft, hop, window=w, return_complex=True).abs().pow(2)[:, 1:]  # drop DC: [N, bins, F]
-        frames = window_frames or p.shape[-1]
-        return F.avg_pool2d(p.unsqueeze(1), (p.shape[1] // bands, frames), ceil_mode=True).flatten(1)
-    py, px = pooled_power(y), pooled_power(x)
+    def band_power(s):  # [N, bands]: mean power per band over the whole crop
+        p = torch.stft(s, n_fft, hop, window=w, return_complex=True).abs().pow(2)[:, 1:].mean(-1)  # drop DC
+        return F.avg_pool1d(p.unsqueeze(1), p.shape[1] // bands, ceil_mode=True).squeeze(1)
+    py, px = band_power(y), band_power(x)
     share = px / px.sum(1, keepdim=True).clamp_min(floor)
     return (share * (torch.log(py + floor) - torch.log(px + floor)).abs()).sum(1).mean()
 

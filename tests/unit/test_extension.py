@@ -135,10 +135,9 @@ def test_held_audio_is_encoded_as_inside_a_whole_clip():
     extension now does) they must come out close to the tokens the same second gets inside a
     whole clip, as in training; padded with silence (before session 24) they were far off, and
     every window after the first came out ~7 dB louder than the first (BENCHMARKS.md)."""
-    import numpy as np
     import torch.nn.functional as F
 
-    from talkie.models.config import STEMS
+    from talkie.models.evaluation.evaluate import rendered_stems
     from talkie.models.extension import audio_encoding_context
     from talkie.models.world import render_clip
 
@@ -148,7 +147,7 @@ def test_held_audio_is_encoded_as_inside_a_whole_clip():
     tokens = held // cfg.samples_per_token
     for family in ("rain", "ball"):
         clip = render_clip(0, cfg, family=family, split="heldout")
-        stems = torch.from_numpy(np.stack([clip.stems[k] for k in STEMS])).float()[:, :cfg.num_samples]
+        stems = rendered_stems(clip)[0, :, :cfg.num_samples]
         with torch.no_grad():
             whole = m.encode_audio(stems[None], cfg)[:, :tokens]
             repeated = m.encode_audio(audio_encoding_context(stems[:, :held], cfg.num_samples)[None], cfg)[:, :tokens]

@@ -2,7 +2,9 @@
 crops of held-out rain scenes of one surface (seeds 2000-2029), decoded by the shipped codec,
 then scaled by a gain: each training loss's value against the gain. A loss whose least value
 sits at 0 dB is content with the decoder's level. Run from the repository root:
-    python docs/results/decoder_level_s25/loss_vs_gain.py metal|glass|asphalt"""
+    python docs/results/decoder_level_s25/loss_vs_gain.py metal|glass|asphalt [CHECKPOINT]
+loss_vs_gain.log was made on the session-24 model, the one this session started from:
+    git show 46e2c38:checkpoints/talkie-s.safetensors > runs/talkie-s24.safetensors"""
 import sys
 
 import torch
@@ -15,7 +17,7 @@ from talkie.models.training.losses import (band_energy_loss, envelope_loss, hop_
 from talkie.models.world import render_clip
 
 torch.set_num_threads(1)
-model = TalkieModel.load("checkpoints/talkie-s.safetensors")
+model = TalkieModel.load(sys.argv[2] if len(sys.argv) > 2 else "checkpoints/talkie-s.safetensors")
 cfg, codec = native_clip_config(model), model.audio_codec
 crop = 31 * codec.cfg.hop * codec.cfg.hops_per_token  # 31 tokens, ~1 s
 crops = []

@@ -1,7 +1,10 @@
 """Session 25: the ambience level of 30 held-out rain scenes (seeds 2000-2029) as the world
 renders it and after a round trip through an audio codec (the shipped one, or a codec file).
 Run from the repository root:
-    python docs/results/decoder_level_s25/rain_round_trip.py [AUDIO_CODEC_FILE]"""
+    python docs/results/decoder_level_s25/rain_round_trip.py [AUDIO_CODEC_FILE]
+rain_round_trip_shipped.log is the session-24 model's codec (the argument may be a Talkie model:
+git show 46e2c38:checkpoints/talkie-s.safetensors > runs/talkie-s24.safetensors, then pass that
+file); rain_round_trip_candidate.log the session-25 one (no argument now)."""
 import sys
 
 import numpy as np

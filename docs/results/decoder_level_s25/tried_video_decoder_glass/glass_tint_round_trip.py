@@ -2,7 +2,8 @@
 shipped video codec, or one with a fine-tuned decoder: the rendered tint, the tint the
 detector reads on the rendered frames and on the round trip, and the median colour of the
 object pixels (0-255) both ways. Run from the repository root:
-    python docs/results/decoder_level_s25/tried_video_decoder_glass/glass_tint_round_trip.py [VIDEO_CODEC_FILE]"""
+    python docs/results/decoder_level_s25/tried_video_decoder_glass/glass_tint_round_trip.py [VIDEO_CODEC_FILE]
+shipped.log is the session-24 model's video codec, which session 25 left as it was."""
 import sys
 
 import numpy as np
