@@ -39,6 +39,10 @@ import numpy as np
 
 
 GUARD_S = 0.002  # the last 2 ms before a crossing may already hold the new sound
+# Onsets closer than this count once: a hit on a still-ringing object must not fire twice.
+# It is also the time resolution of every event list the sync metrics compare
+# (`pairing.at_resolution`).
+REFRACTORY_S = 0.07
 
 
 class Onsets(NamedTuple):
@@ -136,7 +140,7 @@ def _past_what_sounded_before(sig: np.ndarray, first: int, hi: int, n_look: int,
     return start + int(np.argmax(post >= thr))
 
 def detect_onsets(audio, sr: int, *, win_s: float = 0.004, hop_s: float = 0.001,
-                  refractory_s: float = 0.07, k_mad: float = 8.0, rel_max: float = 0.1,
+                  refractory_s: float = REFRACTORY_S, k_mad: float = 8.0, rel_max: float = 0.1,
                   min_rise_db: float = 6.0, level_db: float = 6.0, lookback_s: float = 0.02,
                   min_raw_rise_db: float = 0.5,
                   floor_db: float = 60.0, crossing: float = 0.15,

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .lipsync import lipsync_lag
-from .onsets import detect_onsets, envelope
-from .pairing import Pair, pair_events, pairing_scores
+from .onsets import REFRACTORY_S, detect_onsets, envelope
+from .pairing import Pair, at_resolution, pair_events, pairing_scores
 from .visual_events import (brightness_curve, contact_times, generic_curve, motion_curve,
                             pick_peaks)
 
@@ -82,6 +82,8 @@ def sync_report(frames, audio, fps, sample_rate: int, visual_events=None, audio_
     visual: 'generic' (max of brightness jump and motion rise), 'brightness', 'motion' or
         'contacts' (sub-frame bounce contacts of one tracked object).
     mouth: optional per-frame mouth-opening curve; adds the lip-sync lag.
+    Both event lists are taken at the onset detector's time resolution (its refractory
+    period, `onset_kw`'s or the default; `pairing.at_resolution`) before pairing.
     """
     fps = float(fps)
     n_frames = len(frames)
@@ -95,8 +97,9 @@ def sync_report(frames, audio, fps, sample_rate: int, visual_events=None, audio_
             visual_events = pick_peaks(curve, fps, **(visual_kw or {})).times
     if audio_onsets is None:
         audio_onsets = detect_onsets(audio, sample_rate, **(onset_kw or {})).times
-    v = np.sort(np.asarray(visual_events, dtype=np.float64).ravel())
-    a = np.sort(np.asarray(audio_onsets, dtype=np.float64).ravel())
+    resolution = (onset_kw or {}).get("refractory_s", REFRACTORY_S)
+    v = at_resolution(visual_events, resolution)
+    a = at_resolution(audio_onsets, resolution)
 
     pairs = pair_events(v, a, search_s=search_s)
     scores = pairing_scores(pairs, len(v), len(a), tolerance_s=tolerance_s)

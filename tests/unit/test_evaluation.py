@@ -53,6 +53,26 @@ def test_sync_is_exact_on_rendered_clips(reference):
     assert all(40 <= d <= 1700 for d in fams["storm"]["thunder_delays_ms"])
 
 
+def test_two_balls_landing_together_are_in_sync_on_rendered_clips():
+    """Rendered two-ball scenes whose balls land within the onset detector's resolution of
+    each other. The world is in sync by construction, so the metric must not count the
+    second contact of such a pair as an unheard bounce: before event lists were compared at
+    one resolution, these 7 clips read recall 0.77 pooled (seed 43: 8 contacts, 4 onsets);
+    at one resolution 0.98. The rest is the detectors' own misses (a quiet bounce under a
+    metal ball's ring, seed 57), so recall is asked for pooled, precision not at all."""
+    cfg = AVConfig(seconds=4.0)
+    matched = visual = clips = 0
+    for seed in range(60):
+        clip = render_clip(seed, cfg, family="ball", split="heldout")
+        t = np.sort([e.time for e in clip.events if e.kind == "impact" and e.paired])
+        if clip.scene["count"] != 2 or not (len(t) > 1 and np.diff(t).min() < 0.07):
+            continue
+        rep = sync_eval(ClipData.from_world(clip, cfg), "ball", clip.scene)
+        assert rep["share_in_window"] == 1.0, (seed, rep)
+        matched, visual, clips = matched + rep["n_matched"], visual + rep["n_visual"], clips + 1
+    assert clips >= 5 and matched / visual >= 0.95, (clips, matched, visual)
+
+
 def _ball_clip(colour_ok=lambda s: True):
     for seed in range(50):
         clip = render_clip(seed, CFG, family="ball", rain=False)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from talkie.models.media import read_av_mp4, write_av_mp4
+from talkie.models.metrics.pairing import at_resolution
 from talkie.models.metrics import (bounce_times, brightness_events, centroid_track, color_events,
                                    contact_times, detect_onsets, envelope, generic_events,
                                    lipsync_lag, object_weights, pair_events, pairing_scores,
@@ -218,6 +219,21 @@ def test_pairing_one_to_one_consensus_and_scores():
     assert near[2] != 0.12
     # Uncentred scoring counts a 120 ms offset as a miss.
     assert pairing_scores(pairs, len(v), len(a), centred=False).n_matched == 0
+
+
+def test_event_lists_are_compared_at_the_onset_detectors_resolution():
+    # the earlier of two events closer than the resolution is kept, as the onset detector does
+    np.testing.assert_allclose(at_resolution([0.5, 0.1, 0.12, 0.3, 0.369, 0.44], 0.07), [0.1, 0.3, 0.44])
+    # Two objects landing 20 ms apart: two contacts for the picture, one click the detector
+    # can resolve. Both sides at the same resolution, that is one matched event, not a miss.
+    fps, sr = 24, 16000
+    frames, audio = _flash_clip(fps, sr, [10, 40])
+    contacts = np.array([10 / fps, 10 / fps + 0.02, 40 / fps])
+    rep = sync_report(frames, audio, fps, sr, visual_events=contacts)
+    assert (rep.n_visual, rep.n_audio) == (2, 2) and rep.f1 == 1.0
+    # events further apart than the resolution all stay: a missing sound still counts
+    rep = sync_report(frames, audio, fps, sr, visual_events=np.array([10 / fps, 10 / fps + 0.1, 40 / fps]))
+    assert rep.n_visual == 3 and rep.recall == pytest.approx(2 / 3)
 
 
 def _mouth_and_voice(lag_s, fps=25, sr=16000, seconds=6.0, seed=3):
