@@ -27,6 +27,18 @@ def parse_family_weights(text: str | None) -> dict | None:
     return parse_weights(text, DEFAULT_WEIGHTS, "--family-weights", "FAMILY")
 
 
+def add_rain_prob_argument(ap) -> None:
+    """`--rain-prob` (both training stages): how often a family that takes rain gets it."""
+    ap.add_argument("--rain-prob", type=float, default=None,
+                    help="chance of a rain overlay on the families that take one (ball, clap, drum, face, "
+                         "keyboard), over the world's 0.25")
+
+
+def check_rain_prob(ap, value: float | None) -> None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        ap.error("--rain-prob must be between 0 and 1")
+
+
 def parse_weights(text: str | None, defaults: dict, option: str, what: str) -> dict | None:
     """"a=0.3,b=0.2" -> `defaults` with those weights replaced; None for no text. ValueError
     names `option` for a name not in `defaults`, a weight that is not a finite number >= 0,
@@ -62,7 +74,7 @@ def _put_unless(q, item, gone, every: float) -> bool:
                 return False
 
 
-def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None, colour_name_p=0.0):
+def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None, colour_name_p=0.0, rain_prob=None):
     import torch
     torch.set_num_threads(1)
     # below the trainer: a renderer preempting a training thread stalls the whole step
@@ -72,7 +84,7 @@ def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None, colour_nam
     encode = encode_fn() if encode_fn is not None else None
     seed = start_seed
     while os.getppid() == parent:  # a killed trainer's renderer stops at its next clip
-        clip = render_clip(seed, cfg, weights=weights)
+        clip = render_clip(seed, cfg, weights=weights, rain_prob=rain_prob)
         if colour_name_p > 0:  # captioned again, some colour words drawn from the survey's names
             clip.caption = caption(clip.scene, np.random.default_rng([seed, 0xC0]), "train", colour_name_p)
         if encode is not None:
@@ -127,18 +139,20 @@ class ClipStream:
     with RendererDied where it would have blocked; the receiver stays parked, a daemon."""
 
     def __init__(self, cfg: AVConfig, workers: int = 1, seed: int = 0, weights: dict | None = None, maxsize: int = 64,
-                 encode_fn=None, colour_name_p: float = 0.0):
+                 encode_fn=None, colour_name_p: float = 0.0, rain_prob: float | None = None):
         """`encode_fn`: a picklable factory called once in each worker, returning
         `encode(clip, seed) -> item` (e.g. codec latents + text embeddings).
         `colour_name_p`: chance that a caption's colour word is a colour-survey name of that
-        colour instead of a grammar word (`world.colour_names`)."""
+        colour instead of a grammar word (`world.colour_names`).
+        `rain_prob`: chance of a rain overlay on a family that takes one (default: the world's)."""
         ctx = mp.get_context("spawn")
         self.q = ctx.Queue(maxsize=maxsize)
         self.received = queue.Queue(maxsize=32)  # whole clips, unpickled off the trainer's thread
         self.closed = threading.Event()
         base = TRAIN_SEED_BASE + seed * 10_000_000
         self.procs = [ctx.Process(target=_worker, daemon=True,
-                                  args=(self.q, cfg.to_dict(), base + i, workers, weights, encode_fn, colour_name_p))
+                                  args=(self.q, cfg.to_dict(), base + i, workers, weights, encode_fn, colour_name_p,
+                                        rain_prob))
                       for i in range(workers)]
         with _one_thread_per_child():
             for p in self.procs:

@@ -37,7 +37,8 @@ from ..checkpoint import CheckpointError, load_checkpoint, load_into, save_check
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, PHASE_MODES, UPSAMPLE_MODES
 from ..config import STEMS, AVConfig
-from .data import ClipBuffer, ClipStream, RendererDied, parse_family_weights, parse_weights
+from .data import (ClipBuffer, ClipStream, RendererDied, add_rain_prob_argument, check_rain_prob,
+                   parse_family_weights, parse_weights)
 from .losses import (band_energy_loss, colour_loss, envelope_loss, head_magnitude_loss, hop_comb_loss,
                      multires_stft_loss, phase_advance_loss, pitch_loss, thin_line_stats_loss)
 
@@ -174,6 +175,7 @@ def main(argv=None):
     ap.add_argument("--family-weights", default=None, metavar="FAMILY=W,...",
                     help="scene-family sampling weights over the world's defaults, e.g. glass=0.3,drum=0.2 "
                          "(more clips of the families the codec renders worst)")
+    add_rain_prob_argument(ap)
     ap.add_argument("--stem-weights", default=None, metavar="STEM=W,...",
                     help=f"audio: how often each stem ({', '.join(STEMS)}; 1 each by default) is drawn. A "
                          "struck ball's ring lives in the effects stem, a small share of a batch's energy")
@@ -182,6 +184,7 @@ def main(argv=None):
                          f"default {VideoCodecConfig.latent_dim}. A codec trained on keeps its own")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    check_rain_prob(ap, args.rain_prob)
     if args.latent_dim is not None and (args.which != "video" or args.latent_dim < 1):
         ap.error("--latent-dim is a positive size of the video latent (--which video)")
     try:
@@ -255,10 +258,11 @@ def main(argv=None):
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=1e-4)
     def meta_out(step):  # what a later reader needs to load it, and which data mix made it
         meta = {"kind": f"{args.which}_codec", "config": cfg.to_dict(), "step": step}
-        return meta | ({"family_weights": weights} if weights else {}) | ({"stem_weights": stems} if stems else {})
+        return (meta | ({"family_weights": weights} if weights else {}) | ({"stem_weights": stems} if stems else {})
+                | ({"rain_prob": args.rain_prob} if args.rain_prob is not None else {}))
 
     stream = ClipStream(av, workers=args.workers, seed=args.seed + (0 if args.which == "video" else 1),
-                        weights=weights)
+                        weights=weights, rain_prob=args.rain_prob)
     buf = ClipBuffer(stream, args.buffer)
     log = open(os.path.join(args.out, f"{args.which}_log.jsonl"), "a")
     t_end = time.time() + args.minutes * 60

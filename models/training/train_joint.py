@@ -34,7 +34,7 @@ from ..joint_model import JointConfig
 from ..precision import PRECISIONS, precision_name, uses_bf16
 from ..text_encoder import TextEmbedding
 from ..world.colour_names import trained_colour_vocabulary
-from .data import ClipStream, RendererDied, parse_family_weights
+from .data import ClipStream, RendererDied, add_rain_prob_argument, check_rain_prob, parse_family_weights
 from .event_weights import event_token_weights
 from .latent_source import TEXT_TOKENS, CodecLatents, LatentEncoder
 from .samples import parse_sample_families, write_samples
@@ -229,6 +229,7 @@ def main(argv=None):
                          "and latent statistics computed afresh (a new run: its own warm-up and schedule)")
     ap.add_argument("--family-weights", default=None, metavar="FAMILY=W,...",
                     help="scene-family sampling weights over the world's defaults, e.g. ball=0.5")
+    add_rain_prob_argument(ap)
     ap.add_argument("--event-weight", type=float, default=1.0,
                     help="loss weight of the tokens at paired events (bounces, claps, syllables) relative to the "
                          "rest; > 1 spends more of the model on sync")
@@ -262,6 +263,7 @@ def main(argv=None):
         sample_families = parse_sample_families(args.samples)
     except ValueError as e:
         ap.error(str(e))
+    check_rain_prob(ap, args.rain_prob)
     for name in ("event_weight", "hours", "lr"):
         value = getattr(args, name)
         if value is not None and not (math.isfinite(value) and value > 0):
@@ -354,7 +356,8 @@ def main(argv=None):
                             codecs_in_worker=not args.encode_on_trainer)
     on_trainer = CodecLatents(*codec_files, device=device) if args.encode_on_trainer else None
     stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256,
-                        colour_name_p=tc.get("colour_names", 0.0), weights=family_weights)
+                        colour_name_p=tc.get("colour_names", 0.0), weights=family_weights,
+                        rain_prob=args.rain_prob)
     buf = LatentBuffer(tc["buffer"])
 
     def take(items):

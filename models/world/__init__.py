@@ -22,7 +22,9 @@ __all__ = ["render_clip", "sample_scene", "render_scene", "Clip", "Event", "FAMI
 
 
 def sample_scene(rng: np.random.Generator, family: str | None = None, weights: dict | None = None,
-                 rain: bool | None = None) -> dict:
+                 rain: bool | None = None, rain_prob: float | None = None) -> dict:
+    """`rain`: force a rain overlay on (True) or off (False) where the family takes one;
+    otherwise it comes with probability `rain_prob` (default RAIN_PROB)."""
     if family is None:
         w = weights or DEFAULT_WEIGHTS
         names = list(w)
@@ -33,7 +35,8 @@ def sample_scene(rng: np.random.Generator, family: str | None = None, weights: d
     scene = FAMILIES[family].sample(rng)
     if family == "rain":
         scene["rain"] = {"surface": scene["surface"], "intensity": scene["intensity"]}
-    elif family in RAIN_COMBINABLE and (rain if rain is not None else rng.random() < RAIN_PROB):
+    elif family in RAIN_COMBINABLE and (rain if rain is not None
+                                        else rng.random() < (RAIN_PROB if rain_prob is None else rain_prob)):
         r = rain_family.sample(rng)
         scene["rain"] = {"surface": r["surface"], "intensity": r["intensity"]}
     return scene
@@ -61,11 +64,11 @@ def render_scene(scene: dict, cfg: AVConfig, rng: np.random.Generator) -> Clip:
 
 
 def render_clip(seed: int, cfg: AVConfig | None = None, family: str | None = None, split: str = "train",
-                weights: dict | None = None, rain: bool | None = None) -> Clip:
+                weights: dict | None = None, rain: bool | None = None, rain_prob: float | None = None) -> Clip:
     """Render one clip. Same seed and arguments give the same clip, bit for bit."""
     cfg = cfg or AVConfig()
     rng = np.random.default_rng([int(seed), 0x7A1C])
-    scene = sample_scene(rng, family, weights, rain)
+    scene = sample_scene(rng, family, weights, rain, rain_prob)
     clip = render_scene(scene, cfg, rng)
     clip.caption = caption(scene, rng, split)
     clip.audio_caption = audio_caption(scene)

@@ -41,10 +41,11 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
     _run(["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.05", "--buffer", "4",
           "--batch", "4", "--pair-motion-weight", "5", "--colour-weight", "2", "--colour-background-weight", "0.5",
           "--line-stats-weight", "10", "--line-stats-moving", "--line-stats-long-px", "9", "--family-weights", "glass=0.5,drum=0.2",
-          "--out", str(tmp_path)], tmp_path)
+          "--rain-prob", "0.5", "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
     assert meta["family_weights"]["glass"] == 0.5 and meta["family_weights"]["ball"] == 0.3
+    assert meta["rain_prob"] == 0.5
     assert (tmp_path / "video_log.jsonl").exists() or meta["step"] < 50
 
 
@@ -275,7 +276,7 @@ def test_joint_training_runs_and_resumes(tmp_path):
             assert f.streams.video[0].width == 256
             assert sum(1 for _ in f.decode(video=0)) == round(model.av.seconds * model.av.fps)
     _run(common + ["--resume", "--hours", "0.002", "--event-weight", "3", "--family-weights", "ball=0.5",
-                   "--batch", "3", "--workers", "2", "--fresh-per-step", "2"], tmp_path)
+                   "--rain-prob", "0.5", "--batch", "3", "--workers", "2", "--fresh-per-step", "2"], tmp_path)
     _, meta = load_checkpoint(str(out / "train_state.safetensors"))
     assert meta["step"] > first
     train = meta["config"]["train"]
@@ -286,6 +287,7 @@ def test_joint_training_runs_and_resumes(tmp_path):
                       (["--steps", "0"], "--steps must be"), (["--fresh-per-step", "0"], "--fresh-per-step must be"),
                       (["--hours", "1", "--steps", "3"], "not both"),
                       (["--lr", "nan"], "--lr must be a finite number"), (["--hours", "0"], "--hours must be"),
+                      (["--rain-prob", "1.5"], "--rain-prob must be between 0 and 1"),
                       (["--codecs", str(tmp_path / "nowhere")], "neither a Talkie model file nor a folder"),
                       (["--samples", "ball,unicorn"], "--samples: 'ball,unicorn' is not")):
         refused = _run(["talkie.models.training.train_joint", "--config", TINY, "--out", str(tmp_path / "refused"), *bad],

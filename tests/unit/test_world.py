@@ -70,3 +70,14 @@ def test_heldout_words_never_in_training_captions():
         text = caption(sample_scene(rng), rng, "train", 0.5 * (i % 2))  # nor in one with survey colour names
         leaked = [h for h in held if re.search(rf"(?<![\w-]){re.escape(h)}(?![\w-])", text)]
         assert not leaked, (leaked, text)
+
+
+def test_rain_overlay_probability():
+    """`rain_prob` sets how often a family that takes rain gets it; the default is unchanged
+    (the same scenes as before the option, draw for draw)."""
+    def rainy(**kw):
+        return sum("rain" in sample_scene(np.random.default_rng(s), "ball", **kw) for s in range(200))
+    assert rainy(rain_prob=1.0) == 200 and rainy(rain_prob=0.0) == 0
+    assert rainy() == rainy(rain_prob=0.25) and 30 <= rainy() <= 70
+    assert 70 <= rainy(rain_prob=0.5) <= 130
+    assert "rain" not in sample_scene(np.random.default_rng(0), "storm", rain_prob=1.0)
