@@ -49,16 +49,23 @@ class PairingScores:
     centre: float  # seconds; the reference the tolerance is measured from
 
 
+def kept_at_resolution(sorted_times, resolution_s: float) -> np.ndarray:
+    """Indices of the events of sorted `sorted_times` that come at least `resolution_s` after
+    the last one kept (the earlier wins): the rule `onsets.detect_onsets` applies to onsets
+    and `visual_events.pick_peaks` to peaks."""
+    kept, last = [], -np.inf
+    for i, x in enumerate(sorted_times):
+        if x - last >= resolution_s - 1e-9:
+            kept.append(i)
+            last = x
+    return np.asarray(kept, dtype=np.int64)
+
+
 def at_resolution(times, resolution_s: float) -> np.ndarray:
     """Sorted `times` with each event dropped that comes less than `resolution_s` after the
-    last one kept (the rule `onsets.detect_onsets` applies to onsets)."""
+    last one kept (`kept_at_resolution`)."""
     t = np.sort(np.asarray(times, dtype=np.float64).ravel())
-    kept, last = [], -np.inf
-    for x in t:
-        if x - last >= resolution_s - 1e-9:
-            kept.append(x)
-            last = x
-    return np.asarray(kept, dtype=np.float64)
+    return t[kept_at_resolution(t, resolution_s)]
 
 
 def consensus_offset(video_times, audio_times, search_s: float = 0.25, bin_s: float = 0.02) -> float:

@@ -21,6 +21,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .pairing import kept_at_resolution
+
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
@@ -83,16 +85,9 @@ def pick_peaks(curve, fps, *, k_mad: float = 8.0, rel_max: float = 0.2, min_valu
     left = np.concatenate([[-np.inf], c[:-1]])
     right = np.concatenate([c[1:], [-np.inf]])
     peaks = np.flatnonzero((c > thr) & (c >= left) & (c > right))
-    fps = float(fps)
-    times, vals, last = [], [], -np.inf
-    for k in peaks:
-        t = k / fps
-        if t - last < refractory_s - 1e-9:
-            continue
-        last = t
-        times.append(t)
-        vals.append(c[k])
-    return VisualEvents(np.asarray(times), np.asarray(vals))
+    times = peaks / float(fps)
+    keep = kept_at_resolution(times, refractory_s)
+    return VisualEvents(times[keep], c[peaks[keep]])
 
 
 def brightness_events(frames, fps, **kw) -> VisualEvents:

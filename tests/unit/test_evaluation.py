@@ -13,6 +13,7 @@ from talkie.models.config import AVConfig
 from talkie.models.evaluation import ClipData, coherent_frames, sync_eval
 from talkie.models.evaluation import detectors as D
 from talkie.models.evaluation.evaluate import main, run
+from talkie.models.metrics.onsets import REFRACTORY_S
 from talkie.models.world import render_clip
 
 CFG = AVConfig(seconds=2.0)
@@ -65,7 +66,7 @@ def test_two_balls_landing_together_are_in_sync_on_rendered_clips():
     for seed in range(60):
         clip = render_clip(seed, cfg, family="ball", split="heldout")
         t = np.sort([e.time for e in clip.events if e.kind == "impact" and e.paired])
-        if clip.scene["count"] != 2 or not (len(t) > 1 and np.diff(t).min() < 0.07):
+        if clip.scene["count"] != 2 or not (len(t) > 1 and np.diff(t).min() < REFRACTORY_S):
             continue
         rep = sync_eval(ClipData.from_world(clip, cfg), "ball", clip.scene)
         assert rep["share_in_window"] == 1.0, (seed, rep)

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from talkie.models.media import read_av_mp4, write_av_mp4
-from talkie.models.metrics.pairing import at_resolution
-from talkie.models.metrics import (bounce_times, brightness_events, centroid_track, color_events,
+from talkie.models.metrics import (at_resolution, bounce_times, brightness_events, centroid_track, color_events,
                                    contact_times, detect_onsets, envelope, generic_events,
                                    lipsync_lag, object_weights, pair_events, pairing_scores,
                                    plot_sync_report, sync_report)
