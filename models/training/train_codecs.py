@@ -13,6 +13,9 @@
     python -m talkie.models.training.train_codecs --which audio --decoder-only --band-energy-weight 1 \
         --family-weights rain=0.3 --stem-weights ambience=2 --minutes 35 \
         --init-from checkpoints/talkie-s.safetensors --out runs/codecs_level
+    python -m talkie.models.training.train_codecs --which audio --decoder-only --onset-flux-weight 1 \
+        --family-weights ball=0.4 --stem-weights effects=2 --minutes 40 \
+        --init-from checkpoints/talkie-s.safetensors --out runs/codecs_flux
 
 `--decoder-only` keeps the encoder frozen, so latents stay bit-identical and a joint model
 trained on them keeps working with the better decoder (`models/training/swap_decoders.py`
@@ -40,7 +43,10 @@ from ..config import STEMS, AVConfig
 from .data import (ClipBuffer, ClipStream, RendererDied, add_rain_prob_argument, check_rain_prob,
                    parse_family_weights, parse_weights)
 from .losses import (band_energy_loss, colour_loss, envelope_loss, head_magnitude_loss, hop_comb_loss,
-                     multires_stft_loss, phase_advance_loss, pitch_loss, thin_line_stats_loss)
+                     multires_stft_loss, onset_flux_loss, phase_advance_loss, pitch_loss, thin_line_stats_loss)
+
+# Noise added to latents before decoding (latents have std ~1-2), unless --latent-noise says.
+LATENT_NOISE = {"video": 0.03, "audio": 0.02}
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
 ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
@@ -172,6 +178,13 @@ def main(argv=None):
     ap.add_argument("--audio-upsample", choices=UPSAMPLE_MODES, default=None,
                     help="audio decoder: how it doubles time resolution ('interpolate' for a new codec; with "
                          "--init-from, the checkpoint's own unless given)")
+    ap.add_argument("--latent-noise", type=float, default=None,
+                    help="std of the Gaussian noise added to each latent before decoding (default: 0.03 video, "
+                         "0.02 audio; latents have std ~1-2): more teaches a decoder to keep its output clean "
+                         "for latents a transformer only approximates")
+    ap.add_argument("--onset-flux-weight", type=float, default=0.0,
+                    help="audio: weight of a loss on the onset detector's flux (how far each 4 ms window's "
+                         "energy rises above the last 20 ms), so rings decay without new rises")
     ap.add_argument("--family-weights", default=None, metavar="FAMILY=W,...",
                     help="scene-family sampling weights over the world's defaults, e.g. glass=0.3,drum=0.2 "
                          "(more clips of the families the codec renders worst)")
@@ -236,10 +249,15 @@ def main(argv=None):
         batch = args.batch or 12
     if args.band_energy_weight and args.which != "audio":
         ap.error("--band-energy-weight is an audio loss (--which audio)")
+    if args.onset_flux_weight and args.which != "audio":
+        ap.error("--onset-flux-weight is an audio loss (--which audio)")
     if args.head_magnitude_weight and args.which != "audio":
         ap.error("--head-magnitude-weight is an audio loss (--which audio)")
     if args.phase_advance_weight and (args.which != "audio" or cfg.phase != "integrated"):
         ap.error("--phase-advance-weight teaches an audio decoder with integrated phase (--audio-phase integrated)")
+    if args.latent_noise is not None and args.latent_noise < 0:
+        ap.error("--latent-noise is a standard deviation (>= 0)")
+    latent_noise = args.latent_noise if args.latent_noise is not None else LATENT_NOISE[args.which]
     step = 0
     if start_from:
         if args.which == "audio" and (cfg.upsample, cfg.phase) != (saved_upsample, saved_phase):
@@ -259,7 +277,8 @@ def main(argv=None):
     def meta_out(step):  # what a later reader needs to load it, and which data mix made it
         meta = {"kind": f"{args.which}_codec", "config": cfg.to_dict(), "step": step}
         return (meta | ({"family_weights": weights} if weights else {}) | ({"stem_weights": stems} if stems else {})
-                | ({"rain_prob": args.rain_prob} if args.rain_prob is not None else {}))
+                | ({"rain_prob": args.rain_prob} if args.rain_prob is not None else {})
+                | ({"latent_noise": latent_noise} if args.latent_noise is not None else {}))
 
     stream = ClipStream(av, workers=args.workers, seed=args.seed + (0 if args.which == "video" else 1),
                         weights=weights, rain_prob=args.rain_prob)
@@ -285,7 +304,7 @@ def main(argv=None):
             x, w = video_batch(buf, rng, batch, cfg.frames_per_latent, args.device)
             with torch.set_grad_enabled(not args.decoder_only):
                 z = model.encode(x)
-            z = z + 0.03 * torch.randn_like(z)  # a little latent noise keeps the decoder smooth
+            z = z + latent_noise * torch.randn_like(z)  # a little latent noise keeps the decoder smooth
             y = model.decode(z)
             loss = (w * (y - x) ** 2).mean() + 0.1 * (w * (y - x).abs()).mean() + 1e-4 * z.pow(2).mean()
             if args.pair_motion_weight:
@@ -303,7 +322,7 @@ def main(argv=None):
                             stem_share)
             with torch.set_grad_enabled(not args.decoder_only):
                 z = model.encode(x)
-            z = z + 0.02 * torch.randn_like(z)
+            z = z + latent_noise * torch.randn_like(z)
             asked, step_turn = model.head_spectrum(z)
             y = model.spectrum_to_wave(asked)
             loss = multires_stft_loss(y, x) + envelope_loss(y, x, cfg.sample_rate) + 1e-4 * z.pow(2).mean()
@@ -311,6 +330,8 @@ def main(argv=None):
                 loss = loss + args.head_magnitude_weight * head_magnitude_loss(asked.abs(), x, cfg.n_fft, cfg.hop)
             if args.band_energy_weight:
                 loss = loss + args.band_energy_weight * band_energy_loss(y, x)
+            if args.onset_flux_weight:
+                loss = loss + args.onset_flux_weight * onset_flux_loss(y, x, cfg.sample_rate)
             if args.phase_advance_weight:
                 loss = loss + args.phase_advance_weight * phase_advance_loss(step_turn, x, cfg.n_fft, cfg.hop)
             if args.comb_weight:

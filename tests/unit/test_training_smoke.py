@@ -422,13 +422,15 @@ def test_a_decoder_can_turn_to_integrated_phase_and_swap_into_the_model_it_came_
     res = _run(["talkie.models.training.train_codecs", "--which", "audio", "--decoder-only", "--audio-phase",
                 "integrated", "--init-from", str(model_path), "--minutes", "0.03", "--buffer", "4", "--batch", "2",
                 "--pitch-weight", "1", "--phase-advance-weight", "1", "--head-magnitude-weight", "1",
-                "--band-energy-weight", "1", "--stem-weights", "effects=3,music=0", "--out", str(tmp_path / "ft")],
+                "--band-energy-weight", "1", "--onset-flux-weight", "1", "--latent-noise", "0.05",
+                "--stem-weights", "effects=3,music=0", "--out", str(tmp_path / "ft")],
                tmp_path)
     assert "phase direct -> integrated" in res.stdout
     new_path = tmp_path / "ft" / "audio_codec.safetensors"
     after, meta = load_checkpoint(str(new_path))
     assert meta["config"]["phase"] == "integrated" and "advance.weight" in after
     assert meta["stem_weights"] == {"effects": 3.0, "ambience": 1.0, "voice": 1.0, "music": 0.0}
+    assert meta["latent_noise"] == 0.05
     before = TalkieModel.load(str(model_path)).audio_codec.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("enc."))
     got = _swap_audio_codec(tmp_path, model_path, new_path)  # the advance layer comes along
@@ -437,10 +439,13 @@ def test_a_decoder_can_turn_to_integrated_phase_and_swap_into_the_model_it_came_
                 "--phase-advance-weight", "1", "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path,
                returncode=2)  # a direct decoder has no advance to teach
     assert "integrated phase" in res.stderr
-    for flag in ("--head-magnitude-weight", "--band-energy-weight"):
+    for flag in ("--head-magnitude-weight", "--band-energy-weight", "--onset-flux-weight"):
         res = _run(["talkie.models.training.train_codecs", "--which", "video", flag, "1",
                     "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
         assert "audio loss" in res.stderr
+    res = _run(["talkie.models.training.train_codecs", "--which", "audio", "--latent-noise", "-0.1",
+                "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
+    assert "standard deviation" in res.stderr
     for which, stems, msg in (("video", "effects=3", "audio codec's stems"), ("audio", "drums=1", "STEM=WEIGHT")):
         res = _run(["talkie.models.training.train_codecs", "--which", which, "--stem-weights", stems,
                     "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
@@ -502,6 +507,31 @@ def test_band_energy_loss_wants_a_sparse_texture_at_its_own_loudness():
     spectral = [float(multires_stft_loss(10 ** (g_db / 20) * smooth, x)) for g_db in gains_db]
     assert min(range(4), key=band.__getitem__) == 0
     assert min(range(4), key=spectral.__getitem__) >= 1  # the bias the band term corrects
+
+
+def test_onset_flux_is_the_detectors_and_its_loss_hears_a_wobbling_ring_more_than_a_quiet_one():
+    """`onset_flux` equals the onset detector's own flux (same windows, pre-emphasis, floor);
+    a ring that rises again by a few dB every 32 ms (a decoder working token by token) is
+    worse for the loss than the same ring 6 dB too quiet, which the detector hears as no new
+    hit."""
+    import numpy as np
+    import torch
+
+    from talkie.models.metrics import detect_onsets
+    from talkie.models.metrics.onsets import _log_energy_flux
+    from talkie.models.training.losses import onset_flux, onset_flux_loss
+    sr = 16000
+    t = torch.arange(sr) / sr
+    ring = torch.sin(2 * torch.pi * 1500.0 * t) * torch.exp(-t / 0.3) * (t >= 0.1)
+    x = ring[None]
+    pre = np.r_[x[0, :1].numpy(), (x[0, 1:] - 0.97 * x[0, :-1]).numpy()].astype(np.float64)
+    _, ref = _log_energy_flux(pre, 64, 16, 4, 20, 60.0)
+    assert np.allclose(onset_flux(x.double(), sr)[0].numpy(), ref[23:], atol=1e-6)
+    wobble = x * (1 + 0.6 * (torch.remainder(t, 0.032) < 0.008))  # +4 dB for 8 ms of every 32
+    quiet = 0.5 * x
+    assert len(detect_onsets(wobble[0].numpy(), sr, rel_max=0.05, level_db=2.0, min_rise_db=3.0).times) > 5
+    assert len(detect_onsets(quiet[0].numpy(), sr, rel_max=0.05, level_db=2.0, min_rise_db=3.0).times) == 1
+    assert onset_flux_loss(wobble, x, sr) > 3 * onset_flux_loss(quiet, x, sr)
 
 
 def test_transformer_from_starts_a_run_on_new_codecs_from_a_trained_transformer(tmp_path):
