@@ -43,6 +43,9 @@ GUARD_S = 0.002  # the last 2 ms before a crossing may already hold the new soun
 # It is also the time resolution of every event list the sync metrics compare
 # (`pairing.at_resolution`).
 REFRACTORY_S = 0.07
+# The flux's windows and floor (`detect_onsets`' defaults, steps 1-2); the differentiable
+# twin the audio decoder trains against (`training.losses.onset_flux`) reads them from here.
+WIN_S, HOP_S, LOOKBACK_S, FLOOR_DB, PREEMPHASIS = 0.004, 0.001, 0.02, 60.0, 0.97
 
 
 class Onsets(NamedTuple):
@@ -79,6 +82,15 @@ def envelope(audio, sr: int, hop_s: float = 0.001, win_s: float | None = None):
     p = _window_power(x, win, hop)
     times = (np.arange(len(p)) * hop + win / 2.0) / sr
     return times, np.sqrt(p)
+
+
+def flux_windows(sr: int, win_s: float = WIN_S, hop_s: float = HOP_S,
+                 lookback_s: float = LOOKBACK_S) -> tuple[int, int, int, int]:
+    """(win, hop) in samples and (lag, look) in hops: a window's length and step, how many hops
+    a window spans, and how many hops back its rise is measured against (step 2)."""
+    win = max(2, round(win_s * sr))
+    hop = max(1, round(hop_s * sr))
+    return win, hop, max(1, round(win / hop)), max(1, round(lookback_s / (hop / sr)))
 
 
 def _log_energy_flux(x, win, hop, lag, look, floor_db):
@@ -139,12 +151,12 @@ def _past_what_sounded_before(sig: np.ndarray, first: int, hi: int, n_look: int,
         return first
     return start + int(np.argmax(post >= thr))
 
-def detect_onsets(audio, sr: int, *, win_s: float = 0.004, hop_s: float = 0.001,
+def detect_onsets(audio, sr: int, *, win_s: float = WIN_S, hop_s: float = HOP_S,
                   refractory_s: float = REFRACTORY_S, k_mad: float = 8.0, rel_max: float = 0.1,
-                  min_rise_db: float = 6.0, level_db: float = 6.0, lookback_s: float = 0.02,
+                  min_rise_db: float = 6.0, level_db: float = 6.0, lookback_s: float = LOOKBACK_S,
                   min_raw_rise_db: float = 0.5,
-                  floor_db: float = 60.0, crossing: float = 0.15,
-                  peak_search_s: float = 0.03, preemphasis: float = 0.97,
+                  floor_db: float = FLOOR_DB, crossing: float = 0.15,
+                  peak_search_s: float = 0.03, preemphasis: float = PREEMPHASIS,
                   pre_echo_s: float = 0.14, pre_echo_db: float = 30.0) -> Onsets:
     """Onset times (s) and strengths of mono or [C, N] float audio at any sample rate."""
     raw = _mono(audio)
@@ -153,10 +165,7 @@ def detect_onsets(audio, sr: int, *, win_s: float = 0.004, hop_s: float = 0.001,
         # y[n] = x[n] - a*x[n-1]: lifts the broadband attack of a hit over the low, tonal
         # ring-down of earlier hits (a quiet bounce on a still-ringing metal ball).
         x = np.concatenate([raw[:1], raw[1:] - preemphasis * raw[:-1]])
-    win = max(2, round(win_s * sr))
-    hop = max(1, round(hop_s * sr))
-    lag = max(1, round(win / hop))
-    look = max(1, round(lookback_s / (hop / sr)))
+    win, hop, lag, look = flux_windows(sr, win_s, hop_s, lookback_s)
     empty = Onsets(np.zeros(0), np.zeros(0))
     e, f = _log_energy_flux(x, win, hop, lag, look, floor_db)
     if len(e) < 3:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..metrics.onsets import FLOOR_DB, PREEMPHASIS, flux_windows
+
 _WINDOWS: dict = {}
 
 
@@ -54,17 +56,16 @@ def envelope_loss(y: torch.Tensor, x: torch.Tensor, sr: int) -> torch.Tensor:
     return 0.1 * (log_envelope(y, sr) - log_envelope(x, sr)).abs().mean()
 
 
-def onset_flux(x: torch.Tensor, sr: int, win_s: float = 0.004, hop_s: float = 0.001,
-               lookback_s: float = 0.02, floor_db: float = 60.0, preemphasis: float = 0.97) -> torch.Tensor:
-    """The onset detector's flux (`metrics.onsets`, step 2) of x [N, S], differentiable: per
-    1 ms hop, how many dB the pre-emphasised 4 ms log energy rises above the loudest window
-    that ended before this one began, over the last `lookback_s`. [N, windows - lag - look + 1]."""
-    x = torch.cat([x[:, :1], x[:, 1:] - preemphasis * x[:, :-1]], 1)
-    win, hop = max(1, round(win_s * sr)), max(1, round(hop_s * sr))
+def onset_flux(x: torch.Tensor, sr: int) -> torch.Tensor:
+    """The onset detector's flux (`metrics.onsets`, step 2, with its windows and floor) of
+    x [N, S], differentiable: per 1 ms hop, how many dB the pre-emphasised 4 ms log energy
+    rises above the loudest window that ended before this one began, over the last 20 ms.
+    [N, windows - lag - look + 1]."""
+    x = torch.cat([x[:, :1], x[:, 1:] - PREEMPHASIS * x[:, :-1]], 1)
+    win, hop, lag, look = flux_windows(sr)
     p = F.avg_pool1d(x.unsqueeze(1) ** 2, win, hop).squeeze(1)
-    floor = p.amax(1, keepdim=True).detach() * 10.0 ** (-floor_db / 10.0) + 1e-12
+    floor = p.amax(1, keepdim=True).detach() * 10.0 ** (-FLOOR_DB / 10.0) + 1e-12
     e = 10.0 * torch.log10(p + floor)
-    lag, look = win // hop, max(1, round(lookback_s / hop_s))
     recent = F.max_pool1d(e.unsqueeze(1), look, 1).squeeze(1)  # recent[k] = max e[k .. k+look-1]
     return F.relu(e[:, lag + look - 1:] - recent[:, :e.shape[1] - lag - look + 1])
 
