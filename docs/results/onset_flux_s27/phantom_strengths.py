@@ -1,6 +1,8 @@
 """Session 27: the unmatched ("phantom") effects onsets of generated ball clips, by how far
 each rises (the onset detector's strength, dB over the last 20 ms): a ring that wobbles gives
-weak ones, a sound the picture does not show gives strong ones. Held-out ball scenes 0..N-1,
+weak ones, a sound the picture does not show gives strong ones. An onset counts as matched
+when a contact lies within 45 ms of it (plain nearest contact, not the sync metric's one-to-one
+pairing around the median offset: a diagnostic, not the metric). Held-out ball scenes 0..N-1,
 the default sampler, one thread. Run from the repository root:
     python docs/results/onset_flux_s27/phantom_strengths.py CHECKPOINT [N]"""
 import sys
