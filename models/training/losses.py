@@ -6,8 +6,9 @@ decoder's hop grid, long-window spectra for the pitch of held notes, and each ba
 error weighted by its share of the power, so loud resonant textures (rain on tin) keep their
 loudness, and the onset detector's flux, so a decaying ring does not rise again where
 nothing hit. Video: a chroma term on foreground pixels (and, weighted down, the rest), so
-objects keep their colour, and a thin-line statistics term, so fine texture (rain streaks) is
-drawn rather than blurred."""
+objects keep their colour, a thin-line statistics term, so fine texture (rain streaks) is
+drawn rather than blurred, and an object-mask term, so the decoder draws no solid thing where
+the picture has none (a splash row merged into a line) and keeps the ones it has."""
 from __future__ import annotations
 
 import torch
@@ -115,6 +116,35 @@ def colour_loss(y: torch.Tensor, x: torch.Tensor, w: torch.Tensor, background: f
     weight = fg + background * (1.0 - fg)
     err = (y - y.mean(-1, keepdim=True)) - (x - x.mean(-1, keepdim=True))
     return (weight * err ** 2).sum() / weight.sum().clamp_min(1.0)
+
+
+def sky_distance(img: torch.Tensor, sky_rows: float = 0.2) -> torch.Tensor:
+    """max over channels of |pixel - sky| [..., H, W] for frames [..., H, W, 3], the sky being
+    each frame's median colour over its top `sky_rows` of rows: what the evaluation's object
+    trackers threshold (`evaluation.image.foreground_distance`). The sky is taken without
+    gradient, so only the pixels are asked to move."""
+    k = max(1, int(round(sky_rows * img.shape[-3])))
+    sky = img[..., :k, :, :].flatten(-3, -2).median(dim=-2).values.detach()
+    return (img - sky[..., None, None, :]).abs().amax(-1)
+
+
+def object_mask_loss(y: torch.Tensor, x: torch.Tensor, threshold: float, floor_row: int,
+                     margin: float = 0.05) -> torch.Tensor:
+    """Hinge on the trackers' object mask (sky distance > `threshold`, rows above `floor_row`)
+    for frames y, x [..., H, W, 3]: where the target is clearly sky (below threshold - margin)
+    the output is asked to stay under that too, and where the target is clearly object (above
+    threshold + margin) to stay over it; anti-aliased rims in between are left to the pixel
+    loss. Mean over the pixels above the floor.
+
+    A pixel loss pays the same for a haze and for a line that crosses the threshold: the
+    decoder drew rain splashes, 3-px blips along the floor's edge, as one faint line, which the
+    mask turned into a 14-px "object" beside the ball in most rainy frames, pulling the
+    tracked centroid to the floor and adding or losing bounces. This term costs exactly what
+    makes a phantom object or a hole in a real one."""
+    d_y, d_x = sky_distance(y)[..., :floor_row, :], sky_distance(x)[..., :floor_row, :]
+    phantom = F.relu(d_y - (threshold - margin)) * (d_x < threshold - margin)
+    missing = F.relu(threshold + margin - d_y) * (d_x > threshold + margin)
+    return (phantom + missing).mean()
 
 
 def thin_lines(img: torch.Tensor) -> tuple[torch.Tensor, ...]:

@@ -13,6 +13,8 @@
     python -m talkie.models.training.train_codecs --which audio --decoder-only --band-energy-weight 1 \
         --family-weights rain=0.3 --stem-weights ambience=2 --minutes 35 \
         --init-from checkpoints/talkie-s.safetensors --out runs/codecs_level
+    python -m talkie.models.training.train_codecs --which video --decoder-only --object-mask-weight 5 \
+        --rain-prob 0.4 --minutes 40 --init-from checkpoints/talkie-s.safetensors --out runs/codecs_mask
     python -m talkie.models.training.train_codecs --which audio --decoder-only --onset-flux-weight 1 \
         --family-weights ball=0.4 --stem-weights effects=2 --minutes 40 \
         --init-from checkpoints/talkie-s.safetensors --out runs/codecs_flux
@@ -42,8 +44,11 @@ from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, PHASE_MODES, UPSAMPLE_MODES
 from ..config import STEMS, AVConfig
 from .data import (ClipBuffer, ClipStream, RendererDied, add_rain_prob_argument, check_rain_prob,
                    parse_family_weights, parse_weights)
+from ..evaluation.clipdata import OBJECT_THRESHOLD
+from ..world.families.common import floor_y
 from .losses import (band_energy_loss, colour_loss, envelope_loss, head_magnitude_loss, hop_comb_loss,
-                     multires_stft_loss, onset_flux_loss, phase_advance_loss, pitch_loss, thin_line_stats_loss)
+                     multires_stft_loss, object_mask_loss, onset_flux_loss, phase_advance_loss, pitch_loss,
+                     thin_line_stats_loss)
 
 # Noise added to latents before decoding (latents have std ~1-2), unless --latent-noise says.
 LATENT_NOISE = {"video": 0.03, "audio": 0.02}
@@ -149,6 +154,9 @@ def main(argv=None):
     ap.add_argument("--line-stats-long-px", type=int, default=0, metavar="N",
                     help="video: the line statistics also match the strength on lines at least N px long "
                          "(rain streaks are 4 px: a line down the frame's edge or along the floor is not rain)")
+    ap.add_argument("--object-mask-weight", type=float, default=0.0,
+                    help="video: weight of the hinge on the trackers' object mask (losses.object_mask_loss): no "
+                         "solid thing drawn where the picture has sky, none lost where it has one")
     ap.add_argument("--comb-weight", type=float, default=0.0,
                     help="audio: weight of a loss on the part of the waveform locked to two hops "
                          "(the decoder's frame-rate comb, 125 Hz at 16 kHz; see losses.hop_comb_loss)")
@@ -213,6 +221,8 @@ def main(argv=None):
     av = AVConfig()
     if args.line_stats_weight and args.which != "video":
         ap.error("--line-stats-weight is a video loss (--which video)")
+    if args.object_mask_weight and args.which != "video":
+        ap.error("--object-mask-weight is a video loss (--which video)")
     if (args.line_stats_moving or args.line_stats_long_px) and not args.line_stats_weight:
         ap.error("--line-stats-moving and --line-stats-long-px extend the line statistics: give --line-stats-weight too")
     if not 0 <= args.line_stats_long_px <= min(av.height, av.width) - 2:
@@ -317,6 +327,8 @@ def main(argv=None):
             if args.line_stats_weight:
                 loss = loss + args.line_stats_weight * thin_line_stats_loss(y, x, moving=args.line_stats_moving,
                                                                        long_px=args.line_stats_long_px)
+            if args.object_mask_weight:
+                loss = loss + args.object_mask_weight * object_mask_loss(y, x, OBJECT_THRESHOLD, int(floor_y(av)))
         else:
             x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device,
                             stem_share)

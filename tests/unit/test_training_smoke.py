@@ -41,7 +41,7 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
     _run(["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.05", "--buffer", "4",
           "--batch", "4", "--pair-motion-weight", "5", "--colour-weight", "2", "--colour-background-weight", "0.5",
           "--line-stats-weight", "10", "--line-stats-moving", "--line-stats-long-px", "9", "--family-weights", "glass=0.5,drum=0.2",
-          "--rain-prob", "0.5", "--out", str(tmp_path)], tmp_path)
+          "--object-mask-weight", "5", "--rain-prob", "0.5", "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
     assert meta["family_weights"]["glass"] == 0.5 and meta["family_weights"]["ball"] == 0.3
@@ -52,6 +52,7 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
 def test_the_line_statistics_options_are_refused_where_they_do_not_apply(tmp_path):
     audio = ["talkie.models.training.train_codecs", "--which", "audio", "--minutes", "0.01", "--out", str(tmp_path)]
     assert "a video loss" in _run(audio + ["--line-stats-weight", "1"], tmp_path, returncode=2).stderr
+    assert "a video loss" in _run(audio + ["--object-mask-weight", "1"], tmp_path, returncode=2).stderr
     run_dir = tmp_path / "run"   # refused before anything is made or read
     video = ["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.01", "--out", str(run_dir)]
     for extension in (["--line-stats-moving"], ["--line-stats-long-px", "9"]):
@@ -189,6 +190,36 @@ def test_thin_line_stats_loss_wants_streaks_drawn_not_hazed_but_not_in_the_same_
         assert (thin_line_stats_loss(long_line, x, moving=True, long_px=9)
                 > 30 * thin_line_stats_loss(elsewhere, x, moving=True, long_px=9))
     assert thin_line_stats_loss(x, x, moving=True, long_px=9) == 0
+
+
+def test_object_mask_loss_costs_a_phantom_line_and_a_hole_not_a_faint_haze_or_the_floor():
+    """The hinge sees what the trackers' mask sees: a line over the threshold where the
+    picture has sky, or a ball drawn under it, costs; a haze under the threshold, anything
+    below the floor row, and the target itself cost nothing. Its sky distance is the
+    evaluation's own (`foreground_distance`)."""
+    import torch
+
+    from talkie.models.evaluation.clipdata import OBJECT_THRESHOLD
+    from talkie.models.evaluation.image import foreground_distance
+    from talkie.models.training.losses import object_mask_loss, sky_distance
+    x = torch.tensor([0.08, 0.10, 0.14]).expand(1, 2, 64, 64, 3).clone()
+    yy, xx = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+    ball = ((yy - 30) ** 2 + (xx - 32) ** 2 < 16)
+    x[:, :, ball] = torch.tensor([0.9, 0.3, 0.2])
+    x[:, :, 58:] = 0.5                                     # the floor, below row 56
+
+    def cost(y):
+        return object_mask_loss(y, x, OBJECT_THRESHOLD, floor_row=56).item()
+
+    assert torch.allclose(sky_distance(x)[0], torch.from_numpy(foreground_distance(x[0].numpy())))
+    assert cost(x) == 0.0
+    line, haze, low, hole = x.clone(), x.clone(), x.clone(), x.clone()
+    line[:, :, 55] += 0.3                                   # a splash row drawn as one line
+    haze[:, :, 50:56] += 0.1                                # faint: still sky to the tracker
+    low[:, :, 57] += 0.3                                    # below the floor row: scenery
+    hole[:, :, ball] = x[0, 0, 0, 0]                        # the ball not drawn
+    assert cost(haze) == 0.0 and cost(low) == 0.0
+    assert cost(line) > 1e-3 and cost(hole) > 1e-3
 
 
 def test_hop_comb_loss_sees_a_pattern_locked_to_two_hops_and_not_other_tones():
