@@ -147,6 +147,38 @@ def object_mask_loss(y: torch.Tensor, x: torch.Tensor, threshold: float, floor_r
     return (phantom + missing).mean()
 
 
+def object_centroid_loss(y: torch.Tensor, x: torch.Tensor, threshold: float, floor_row: int,
+                         grow: int = 3, min_mass: float = 2.0) -> torch.Tensor:
+    """Mean distance in pixels between the output's and the target's sky-distance-weighted
+    centroid (row and column) for frames y, x [..., H, W, 3], taken inside a window around
+    the target's solid objects above `floor_row`: its object mask (sky distance over
+    `threshold`) eroded by one pixel, which drops 1-px rain streaks and splashes, then grown
+    by `grow`. Frames whose target has less than `min_mass` in the window are left out.
+
+    The ball trackers read contacts from a centroid track. A huge ball's last bounces move
+    its centroid under a pixel, and a few tenths of a pixel of decoding error flatten them
+    (held-out seed 47: 0.7 px bounces, decoded 0.1-0.3 px off); a pixel loss weighs that
+    error by the few rim pixels that carry it."""
+    d_y, d_x = sky_distance(y)[..., :floor_row, :], sky_distance(x)[..., :floor_row, :]
+    h, w = d_x.shape[-2:]
+    solid = (d_x > threshold).float().reshape(-1, 1, h, w)
+    core = 1.0 - F.max_pool2d(1.0 - solid, 3, stride=1, padding=1)
+    window = F.max_pool2d(core, 2 * grow + 1, stride=1, padding=grow).reshape(d_x.shape)
+    rows = torch.arange(h, dtype=d_x.dtype, device=d_x.device)[:, None]
+    cols = torch.arange(w, dtype=d_x.dtype, device=d_x.device)[None, :]
+
+    def centroid(d):
+        wd = d * window
+        mass = wd.sum((-2, -1))
+        safe = mass.clamp_min(1e-6)
+        return (wd * rows).sum((-2, -1)) / safe, (wd * cols).sum((-2, -1)) / safe, mass
+
+    ry, cy, _ = centroid(d_y)
+    rx, cx, mass = centroid(d_x)
+    valid = (mass > min_mass).float()
+    return (valid * ((ry - rx).abs() + (cy - cx).abs())).sum() / valid.sum().clamp_min(1.0)
+
+
 def thin_lines(img: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """Line maps of img [..., H, W, 3]: how far each pixel's grey level stands above both
     neighbours across a 1-px vertical line, where such a line begins (its strength rising

@@ -47,8 +47,8 @@ from .data import (ClipBuffer, ClipStream, RendererDied, add_rain_prob_argument,
 from ..evaluation.clipdata import OBJECT_THRESHOLD
 from ..world.families.common import floor_y
 from .losses import (band_energy_loss, colour_loss, envelope_loss, head_magnitude_loss, hop_comb_loss,
-                     multires_stft_loss, object_mask_loss, onset_flux_loss, phase_advance_loss, pitch_loss,
-                     thin_line_stats_loss)
+                     multires_stft_loss, object_centroid_loss, object_mask_loss, onset_flux_loss,
+                     phase_advance_loss, pitch_loss, thin_line_stats_loss)
 
 # Noise added to latents before decoding (latents have std ~1-2), unless --latent-noise says.
 LATENT_NOISE = {"video": 0.03, "audio": 0.02}
@@ -157,6 +157,9 @@ def main(argv=None):
     ap.add_argument("--object-mask-weight", type=float, default=0.0,
                     help="video: weight of the hinge on the trackers' object mask (losses.object_mask_loss): no "
                          "solid thing drawn where the picture has sky, none lost where it has one")
+    ap.add_argument("--object-centroid-weight", type=float, default=0.0,
+                    help="video: weight of the solid objects' centroid error in pixels (losses.object_centroid_loss): "
+                         "the trackers' sub-pixel position of a ball")
     ap.add_argument("--comb-weight", type=float, default=0.0,
                     help="audio: weight of a loss on the part of the waveform locked to two hops "
                          "(the decoder's frame-rate comb, 125 Hz at 16 kHz; see losses.hop_comb_loss)")
@@ -221,8 +224,9 @@ def main(argv=None):
     av = AVConfig()
     if args.line_stats_weight and args.which != "video":
         ap.error("--line-stats-weight is a video loss (--which video)")
-    if args.object_mask_weight and args.which != "video":
-        ap.error("--object-mask-weight is a video loss (--which video)")
+    for flag in ("object_mask_weight", "object_centroid_weight"):
+        if getattr(args, flag) and args.which != "video":
+            ap.error(f"--{flag.replace('_', '-')} is a video loss (--which video)")
     if (args.line_stats_moving or args.line_stats_long_px) and not args.line_stats_weight:
         ap.error("--line-stats-moving and --line-stats-long-px extend the line statistics: give --line-stats-weight too")
     if not 0 <= args.line_stats_long_px <= min(av.height, av.width) - 2:
@@ -329,6 +333,9 @@ def main(argv=None):
                                                                        long_px=args.line_stats_long_px)
             if args.object_mask_weight:
                 loss = loss + args.object_mask_weight * object_mask_loss(y, x, OBJECT_THRESHOLD, int(floor_y(av)))
+            if args.object_centroid_weight:
+                loss = loss + args.object_centroid_weight * object_centroid_loss(y, x, OBJECT_THRESHOLD,
+                                                                                 int(floor_y(av)))
         else:
             x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device,
                             stem_share)

@@ -41,7 +41,7 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
     _run(["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.05", "--buffer", "4",
           "--batch", "4", "--pair-motion-weight", "5", "--colour-weight", "2", "--colour-background-weight", "0.5",
           "--line-stats-weight", "10", "--line-stats-moving", "--line-stats-long-px", "9", "--family-weights", "glass=0.5,drum=0.2",
-          "--object-mask-weight", "5", "--rain-prob", "0.5", "--out", str(tmp_path)], tmp_path)
+          "--object-mask-weight", "5", "--object-centroid-weight", "0.05", "--rain-prob", "0.5", "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
     assert meta["family_weights"]["glass"] == 0.5 and meta["family_weights"]["ball"] == 0.3
@@ -52,7 +52,8 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
 def test_the_line_statistics_options_are_refused_where_they_do_not_apply(tmp_path):
     audio = ["talkie.models.training.train_codecs", "--which", "audio", "--minutes", "0.01", "--out", str(tmp_path)]
     assert "a video loss" in _run(audio + ["--line-stats-weight", "1"], tmp_path, returncode=2).stderr
-    assert "a video loss" in _run(audio + ["--object-mask-weight", "1"], tmp_path, returncode=2).stderr
+    for flag in ("--object-mask-weight", "--object-centroid-weight"):
+        assert "a video loss" in _run(audio + [flag, "1"], tmp_path, returncode=2).stderr
     run_dir = tmp_path / "run"   # refused before anything is made or read
     video = ["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.01", "--out", str(run_dir)]
     for extension in (["--line-stats-moving"], ["--line-stats-long-px", "9"]):
@@ -220,6 +221,38 @@ def test_object_mask_loss_costs_a_phantom_line_and_a_hole_not_a_faint_haze_or_th
     hole[:, :, ball] = x[0, 0, 0, 0]                        # the ball not drawn
     assert cost(haze) == 0.0 and cost(low) == 0.0
     assert cost(line) > 1e-3 and cost(hole) > 1e-3
+
+
+def test_object_centroid_loss_reads_a_balls_subpixel_shift_and_ignores_streaks_and_the_floor():
+    """The loss is the centroid shift in pixels of the solid objects: an anti-aliased disc
+    moved by 0.3 px down costs ~0.3, the target itself nothing; 1-px rain streaks and a line
+    under the floor row, which the trackers never follow, cost nothing either."""
+    import torch
+
+    from talkie.models.evaluation.clipdata import OBJECT_THRESHOLD
+    from talkie.models.training.losses import object_centroid_loss
+
+    sky, ball = torch.tensor([0.08, 0.10, 0.14]), torch.tensor([0.9, 0.3, 0.2])
+    yy, xx = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+
+    def frames(cy):  # a disc of radius 4 with a one-pixel anti-aliased rim
+        cover = (4.5 - ((yy - cy) ** 2 + (xx - 32) ** 2).sqrt()).clamp(0, 1)[..., None]
+        return (sky + cover * (ball - sky)).expand(1, 2, 64, 64, 3).clone()
+
+    x, shifted = frames(30.0), frames(30.3)
+
+    def cost(y):
+        return object_centroid_loss(y, x, OBJECT_THRESHOLD, floor_row=56).item()
+
+    assert cost(x) == 0.0
+    assert abs(cost(shifted) - 0.3) < 0.05
+    streaks = x.clone()
+    streaks[:, :, 5:9, 10] += 0.4                          # a rain streak far from the ball
+    streaks[:, :, 60] += 0.4                               # below the floor row
+    assert cost(streaks) == 0.0
+    near = x.clone()
+    near[:, :, 30, 37] += 0.4                              # a speck beside the ball, in its window
+    assert cost(near) > 0.01
 
 
 def test_hop_comb_loss_sees_a_pattern_locked_to_two_hops_and_not_other_tones():
