@@ -25,7 +25,10 @@ def as_frames(frames) -> np.ndarray:
     return to_float_frames(f)[..., :3]
 
 
-def background_colour(frames: np.ndarray, rows: float = 0.2) -> np.ndarray:
+SKY_ROWS = 0.2  # the top share of the picture whose median colour is the sky (background)
+
+
+def background_colour(frames: np.ndarray, rows: float = SKY_ROWS) -> np.ndarray:
     """Per-frame background colour [T, 3]: the median of the top `rows` of the picture."""
     k = max(1, int(round(rows * frames.shape[1])))
     return np.median(frames[:, :k].reshape(len(frames), -1, 3), axis=1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..evaluation.image import SKY_ROWS
 from ..metrics.onsets import FLOOR_DB, PREEMPHASIS, flux_windows
 
 _WINDOWS: dict = {}
@@ -118,11 +119,13 @@ def colour_loss(y: torch.Tensor, x: torch.Tensor, w: torch.Tensor, background: f
     return (weight * err ** 2).sum() / weight.sum().clamp_min(1.0)
 
 
-def sky_distance(img: torch.Tensor, sky_rows: float = 0.2) -> torch.Tensor:
+def sky_distance(img: torch.Tensor, sky_rows: float = SKY_ROWS) -> torch.Tensor:
     """max over channels of |pixel - sky| [..., H, W] for frames [..., H, W, 3], the sky being
     each frame's median colour over its top `sky_rows` of rows: what the evaluation's object
     trackers threshold (`evaluation.image.foreground_distance`). The sky is taken without
-    gradient, so only the pixels are asked to move."""
+    gradient, so only the pixels are asked to move. torch's median is the lower of the two
+    middle values where numpy's averages them, so the two agree exactly only where those
+    values are equal (a plain sky); in rain they may differ by a fraction of a grey level."""
     k = max(1, int(round(sky_rows * img.shape[-3])))
     sky = img[..., :k, :, :].flatten(-3, -2).median(dim=-2).values.detach()
     return (img - sky[..., None, None, :]).abs().amax(-1)

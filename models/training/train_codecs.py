@@ -42,16 +42,20 @@ from ..checkpoint import CheckpointError, load_checkpoint, load_into, save_check
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, PHASE_MODES, UPSAMPLE_MODES
 from ..config import STEMS, AVConfig
-from .data import (ClipBuffer, ClipStream, RendererDied, add_rain_prob_argument, check_rain_prob,
-                   parse_family_weights, parse_weights)
 from ..evaluation.clipdata import OBJECT_THRESHOLD
 from ..world.families.common import floor_y
+from .data import (ClipBuffer, ClipStream, RendererDied, add_rain_prob_argument, check_rain_prob,
+                   parse_family_weights, parse_weights)
 from .losses import (band_energy_loss, colour_loss, envelope_loss, head_magnitude_loss, hop_comb_loss,
                      multires_stft_loss, object_centroid_loss, object_mask_loss, onset_flux_loss,
                      phase_advance_loss, pitch_loss, thin_line_stats_loss)
 
 # Noise added to latents before decoding (latents have std ~1-2), unless --latent-noise says.
 LATENT_NOISE = {"video": 0.03, "audio": 0.02}
+
+# Loss flags that only one codec's training reads: refused for the other.
+STREAM_LOSSES = {"video": ("line_stats_weight", "object_mask_weight", "object_centroid_weight"),
+                 "audio": ("band_energy_weight", "onset_flux_weight", "head_magnitude_weight")}
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
 ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
@@ -222,11 +226,12 @@ def main(argv=None):
     if args.colour_background_weight and not args.colour_weight:
         ap.error("--colour-background-weight weighs the chroma term's background: give --colour-weight too")
     av = AVConfig()
-    if args.line_stats_weight and args.which != "video":
-        ap.error("--line-stats-weight is a video loss (--which video)")
-    for flag in ("object_mask_weight", "object_centroid_weight"):
-        if getattr(args, flag) and args.which != "video":
-            ap.error(f"--{flag.replace('_', '-')} is a video loss (--which video)")
+    floor_row = int(floor_y(av))  # the trackers' scene floor: the object losses look above it
+    for stream, flags in STREAM_LOSSES.items():
+        for flag in flags:
+            if getattr(args, flag) and args.which != stream:
+                article = "an" if stream == "audio" else "a"
+                ap.error(f"--{flag.replace('_', '-')} is {article} {stream} loss (--which {stream})")
     if (args.line_stats_moving or args.line_stats_long_px) and not args.line_stats_weight:
         ap.error("--line-stats-moving and --line-stats-long-px extend the line statistics: give --line-stats-weight too")
     if not 0 <= args.line_stats_long_px <= min(av.height, av.width) - 2:
@@ -261,12 +266,6 @@ def main(argv=None):
                                fine_fft=fine_fft, fine_max_hz=fine_max_hz, phase=args.audio_phase or saved_phase)
         model = AudioCodec(cfg)
         batch = args.batch or 12
-    if args.band_energy_weight and args.which != "audio":
-        ap.error("--band-energy-weight is an audio loss (--which audio)")
-    if args.onset_flux_weight and args.which != "audio":
-        ap.error("--onset-flux-weight is an audio loss (--which audio)")
-    if args.head_magnitude_weight and args.which != "audio":
-        ap.error("--head-magnitude-weight is an audio loss (--which audio)")
     if args.phase_advance_weight and (args.which != "audio" or cfg.phase != "integrated"):
         ap.error("--phase-advance-weight teaches an audio decoder with integrated phase (--audio-phase integrated)")
     if args.latent_noise is not None and args.latent_noise < 0:
@@ -332,10 +331,9 @@ def main(argv=None):
                 loss = loss + args.line_stats_weight * thin_line_stats_loss(y, x, moving=args.line_stats_moving,
                                                                        long_px=args.line_stats_long_px)
             if args.object_mask_weight:
-                loss = loss + args.object_mask_weight * object_mask_loss(y, x, OBJECT_THRESHOLD, int(floor_y(av)))
+                loss = loss + args.object_mask_weight * object_mask_loss(y, x, OBJECT_THRESHOLD, floor_row)
             if args.object_centroid_weight:
-                loss = loss + args.object_centroid_weight * object_centroid_loss(y, x, OBJECT_THRESHOLD,
-                                                                                 int(floor_y(av)))
+                loss = loss + args.object_centroid_weight * object_centroid_loss(y, x, OBJECT_THRESHOLD, floor_row)
         else:
             x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device,
                             stem_share)
