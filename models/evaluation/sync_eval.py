@@ -26,6 +26,8 @@ from .detectors import lit_keys
 
 STICK_TIP = (200, 160, 110)
 MOUTH = (110, 25, 35)
+# The part each family's tracker follows by its colour (0..1 RGB): what losses.colour_key_loss keeps.
+KEYED_PARTS = {"drum": tuple(v / 255 for v in STICK_TIP), "face": tuple(v / 255 for v in MOUTH)}
 # A metal ball rings for ~0.35 s: its later, quieter bounces rise less above the ring than
 # the detector's defaults ask (on rendered clips recall goes from 0.91 to 0.95, precision stays 1).
 BALL_ONSETS = {"rel_max": 0.05, "level_db": 2.0, "min_rise_db": 3.0}
@@ -66,7 +68,7 @@ def mouth_curve(c: ClipData) -> np.ndarray:
     centre (the mouth is an ellipse that grows in height as it opens)."""
     rows = slice(int(0.5 * c.H), int(0.8 * c.H))
     cols = slice(int(0.25 * c.W), int(0.75 * c.W))
-    w = object_weights(c.frames[:, rows, cols], color=np.array(MOUTH) / 255, tol=0.25)
+    w = object_weights(c.frames[:, rows, cols], color=np.array(MOUTH) / 255)
     return w.sum(axis=(1, 2)) / c.scale ** 2
 
 

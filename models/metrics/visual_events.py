@@ -23,12 +23,16 @@ import numpy as np
 
 from .pairing import kept_at_resolution
 
-_LUMA = np.array([0.299, 0.587, 0.114])
+LUMA = (0.299, 0.587, 0.114)  # BT.601 weights of R, G, B
 
 
 class VisualEvents(NamedTuple):
     times: np.ndarray      # seconds
     strengths: np.ndarray  # curve value at the event
+
+
+# How far (RGB distance, 0..1 channels) a pixel may be from a tracked colour and still weigh.
+KEY_TOLERANCE = 0.25
 
 
 def to_float_frames(frames) -> np.ndarray:
@@ -46,7 +50,7 @@ def to_float_frames(frames) -> np.ndarray:
 def luminance(frames) -> np.ndarray:
     """Per-pixel luma [T, H, W] in 0..1 (BT.601 weights; grey for 1-channel frames)."""
     f = to_float_frames(frames)
-    return f[..., :3] @ _LUMA.astype(np.float32) if f.shape[-1] >= 3 else f[..., 0]
+    return f[..., :3] @ np.array(LUMA, np.float32) if f.shape[-1] >= 3 else f[..., 0]
 
 
 def brightness_curve(frames) -> np.ndarray:
@@ -105,7 +109,7 @@ def generic_events(frames, fps, **kw) -> VisualEvents:
 
 # --- tracked object ---------------------------------------------------------------------
 
-def object_weights(frames, color=None, tol: float = 0.25, threshold: float | None = None,
+def object_weights(frames, color=None, tol: float = KEY_TOLERANCE, threshold: float | None = None,
                    matte: bool = False) -> np.ndarray:
     """Per-pixel object weight [T, H, W] >= 0.
 
@@ -288,7 +292,7 @@ def bounce_times(y, fps, *, n_fit: int = 4, bottom_is_max: bool = True,
     return np.asarray(out, dtype=np.float64)
 
 
-def contact_times(frames, fps, *, color=None, tol: float = 0.25, threshold: float | None = None,
+def contact_times(frames, fps, *, color=None, tol: float = KEY_TOLERANCE, threshold: float | None = None,
                   track: str = "y", matte: bool = False, **kw) -> np.ndarray:
     """Contact times (s) of one tracked object (see `object_weights`, `bounce_times`).
 
@@ -306,7 +310,7 @@ def contact_times(frames, fps, *, color=None, tol: float = 0.25, threshold: floa
     raise ValueError(f"track must be 'y', 'gap' or 'edges'; got {track!r}")
 
 
-def color_curve(frames, color, tol: float = 0.25) -> np.ndarray:
+def color_curve(frames, color, tol: float = KEY_TOLERANCE) -> np.ndarray:
     """Mean per-pixel rectified rise of the colour-key weight (frame 0 is 0): something of
     `color` appearing (a key lighting up), even while another patch of it disappears."""
     w = object_weights(frames, color=color, tol=tol)
@@ -315,5 +319,5 @@ def color_curve(frames, color, tol: float = 0.25) -> np.ndarray:
     return c
 
 
-def color_events(frames, fps, color, tol: float = 0.25, **kw) -> VisualEvents:
+def color_events(frames, fps, color, tol: float = KEY_TOLERANCE, **kw) -> VisualEvents:
     return pick_peaks(color_curve(frames, color, tol), fps, **kw)

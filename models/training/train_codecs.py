@@ -43,18 +43,20 @@ from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, PHASE_MODES, UPSAMPLE_MODES
 from ..config import STEMS, AVConfig
 from ..evaluation.clipdata import OBJECT_THRESHOLD
+from ..evaluation.sync_eval import KEYED_PARTS
 from ..world.families.common import floor_y
 from .data import (ClipBuffer, ClipStream, RendererDied, add_rain_prob_argument, check_rain_prob,
                    parse_family_weights, parse_weights)
-from .losses import (band_energy_loss, colour_loss, envelope_loss, head_magnitude_loss, hop_comb_loss,
-                     multires_stft_loss, object_centroid_loss, object_mask_loss, onset_flux_loss,
-                     phase_advance_loss, pitch_loss, thin_line_stats_loss)
+from .losses import (band_energy_loss, brightness_loss, colour_key_loss, colour_loss, envelope_loss,
+                     head_magnitude_loss, hop_comb_loss, motion_energy_loss, multires_stft_loss, object_centroid_loss,
+                     object_mask_loss, onset_flux_loss, phase_advance_loss, pitch_loss, thin_line_stats_loss)
 
 # Noise added to latents before decoding (latents have std ~1-2), unless --latent-noise says.
 LATENT_NOISE = {"video": 0.03, "audio": 0.02}
 
 # Loss flags that only one codec's training reads: refused for the other.
-STREAM_LOSSES = {"video": ("line_stats_weight", "object_mask_weight", "object_centroid_weight"),
+STREAM_LOSSES = {"video": ("line_stats_weight", "object_mask_weight", "object_centroid_weight",
+                           "colour_key_weight", "brightness_weight", "motion_energy_weight"),
                  "audio": ("band_energy_weight", "onset_flux_weight", "head_magnitude_weight")}
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
@@ -92,16 +94,32 @@ def load_codec_checkpoint(path: str, which: str) -> tuple[dict[str, torch.Tensor
     return {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}, meta
 
 
-def video_batch(buf: ClipBuffer, rng, batch: int, f: int, device):
+def video_batch(buf: ClipBuffer, rng, batch: int, f: int, device, latents: int = 1):
+    """`batch` items of `latents` consecutive latents' frames (f each) from the buffer's clips,
+    per-pixel weights (10 where a pixel differs from its clip's background, else 1) and each
+    item's scene family."""
+    n = f * latents
     idx = rng.integers(0, len(buf.frames), batch)
     T = buf.frames.shape[1]
-    starts = rng.integers(0, (T - f) // f + 1, batch) * f
-    clips = np.stack([buf.frames[i, s:s + f] for i, s in zip(idx, starts)])     # [B,f,H,W,3]
+    starts = rng.integers(0, (T - n) // f + 1, batch) * f
+    clips = np.stack([buf.frames[i, s:s + n] for i, s in zip(idx, starts)])     # [B,n,H,W,3]
     bg = np.stack([np.median(buf.frames[i, ::8], axis=0) for i in idx])           # per-clip background
     x = torch.from_numpy(clips).to(device).float() / 255.0
     fg = (np.abs(clips.astype(np.int16) - bg[:, None].astype(np.int16)).max(-1) > 12)
     w = 1.0 + 9.0 * torch.from_numpy(fg).to(device).float()[..., None]
-    return x, w  # each item is one latent's worth of frames
+    return x, w, [buf.families[i] for i in idx]
+
+
+def keyed_parts_loss(y: torch.Tensor, x: torch.Tensor, families: list[str]) -> torch.Tensor:
+    """`losses.colour_key_loss` of each family's keyed part (`KEYED_PARTS`) on that family's
+    items only, averaged over the families present: a key colour elsewhere (a red ball's
+    shading near the mouth's dark red) is not that part."""
+    terms = []
+    for family, colour in KEYED_PARTS.items():
+        items = [i for i, f in enumerate(families) if f == family]
+        if items:
+            terms.append(colour_key_loss(y[items], x[items], [colour]))
+    return torch.stack(terms).mean() if terms else y.new_zeros(())
 
 
 def audio_batch(buf: ClipBuffer, rng, batch: int, seconds: float, sr: int, spt: int, device,
@@ -164,6 +182,21 @@ def main(argv=None):
     ap.add_argument("--object-centroid-weight", type=float, default=0.0,
                     help="video: weight of the solid objects' centroid error in pixels (losses.object_centroid_loss): "
                          "the trackers' sub-pixel position of a ball")
+    ap.add_argument("--colour-key-weight", type=float, default=0.0,
+                    help="video: weight of the error of the part each family's tracker follows by colour (a drum's "
+                         "stick tip, a face's mouth; losses.colour_key_loss on that family's clips): its keyed "
+                         "centroid in pixels and key map")
+    ap.add_argument("--brightness-weight", type=float, default=0.0,
+                    help="video: weight of each frame's mean-luma error (losses.brightness_loss), so brightness does "
+                         "not flicker from one latent to the next")
+    ap.add_argument("--motion-energy-weight", type=float, default=0.0,
+                    help="video: weight of the error of each frame's mean luma change from the frame before "
+                         "(losses.motion_energy_loss): what the glass tracker reads; with --latents-per-item 2 or "
+                         "more it includes the step from one latent to the next")
+    ap.add_argument("--latents-per-item", type=int, default=1, metavar="N",
+                    help="video: each batch item is N consecutive latents' frames, so the frame-to-frame terms "
+                         "(--pair-motion-weight, --motion-energy-weight, --line-stats-moving) also see the step "
+                         "between latents; --batch then counts items (default 48 // N)")
     ap.add_argument("--comb-weight", type=float, default=0.0,
                     help="audio: weight of a loss on the part of the waveform locked to two hops "
                          "(the decoder's frame-rate comb, 125 Hz at 16 kHz; see losses.hop_comb_loss)")
@@ -234,6 +267,8 @@ def main(argv=None):
                 ap.error(f"--{flag.replace('_', '-')} is {article} {stream} loss (--which {stream})")
     if (args.line_stats_moving or args.line_stats_long_px) and not args.line_stats_weight:
         ap.error("--line-stats-moving and --line-stats-long-px extend the line statistics: give --line-stats-weight too")
+    if args.latents_per_item < 1 or (args.latents_per_item > 1 and args.which != "video"):
+        ap.error("--latents-per-item is a positive count of video latents per batch item (--which video)")
     if not 0 <= args.line_stats_long_px <= min(av.height, av.width) - 2:
         ap.error(f"--line-stats-long-px is a line length in pixels, 0 (off) to {min(av.height, av.width) - 2}")
     torch.set_num_threads(args.threads)
@@ -251,7 +286,7 @@ def main(argv=None):
         cfg = VideoCodecConfig(height=av.height, width=av.width,
                                latent_dim=saved_dim or args.latent_dim or VideoCodecConfig.latent_dim)
         model = VideoCodec(cfg)
-        batch = args.batch or 48
+        batch = args.batch or max(1, 48 // args.latents_per_item)
     if args.which == "audio":
         saved = meta.get("config", {})
         saved_upsample = saved.get("upsample", AudioCodecConfig.upsample) if start_from else NEW_CODEC_UPSAMPLE
@@ -291,7 +326,8 @@ def main(argv=None):
         meta = {"kind": f"{args.which}_codec", "config": cfg.to_dict(), "step": step}
         return (meta | ({"family_weights": weights} if weights else {}) | ({"stem_weights": stems} if stems else {})
                 | ({"rain_prob": args.rain_prob} if args.rain_prob is not None else {})
-                | ({"latent_noise": latent_noise} if args.latent_noise is not None else {}))
+                | ({"latent_noise": latent_noise} if args.latent_noise is not None else {})
+                | ({"latents_per_item": args.latents_per_item} if args.latents_per_item > 1 else {}))
 
     stream = ClipStream(av, workers=args.workers, seed=args.seed + (0 if args.which == "video" else 1),
                         weights=weights, rain_prob=args.rain_prob)
@@ -314,7 +350,8 @@ def main(argv=None):
             stopped = e
             break
         if args.which == "video":
-            x, w = video_batch(buf, rng, batch, cfg.frames_per_latent, args.device)
+            x, w, families = video_batch(buf, rng, batch, cfg.frames_per_latent, args.device,
+                                         args.latents_per_item)
             with torch.set_grad_enabled(not args.decoder_only):
                 z = model.encode(x)
             z = z + latent_noise * torch.randn_like(z)  # a little latent noise keeps the decoder smooth
@@ -334,6 +371,12 @@ def main(argv=None):
                 loss = loss + args.object_mask_weight * object_mask_loss(y, x, OBJECT_THRESHOLD, floor_row)
             if args.object_centroid_weight:
                 loss = loss + args.object_centroid_weight * object_centroid_loss(y, x, OBJECT_THRESHOLD, floor_row)
+            if args.colour_key_weight:
+                loss = loss + args.colour_key_weight * keyed_parts_loss(y, x, families)
+            if args.brightness_weight:
+                loss = loss + args.brightness_weight * brightness_loss(y, x)
+            if args.motion_energy_weight:
+                loss = loss + args.motion_energy_weight * motion_energy_loss(y, x)
         else:
             x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device,
                             stem_share)

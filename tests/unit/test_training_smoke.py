@@ -41,19 +41,23 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
     _run(["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.05", "--buffer", "4",
           "--batch", "4", "--pair-motion-weight", "5", "--colour-weight", "2", "--colour-background-weight", "0.5",
           "--line-stats-weight", "10", "--line-stats-moving", "--line-stats-long-px", "9", "--family-weights", "glass=0.5,drum=0.2",
-          "--object-mask-weight", "5", "--object-centroid-weight", "0.05", "--rain-prob", "0.5", "--out", str(tmp_path)], tmp_path)
+          "--object-mask-weight", "5", "--object-centroid-weight", "0.05", "--colour-key-weight", "0.05", "--brightness-weight", "2", "--motion-energy-weight", "5",
+          "--latents-per-item", "2", "--rain-prob", "0.5",
+          "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
     assert meta["family_weights"]["glass"] == 0.5 and meta["family_weights"]["ball"] == 0.3
-    assert meta["rain_prob"] == 0.5
+    assert meta["rain_prob"] == 0.5 and meta["latents_per_item"] == 2
     assert (tmp_path / "video_log.jsonl").exists() or meta["step"] < 50
 
 
 def test_the_line_statistics_options_are_refused_where_they_do_not_apply(tmp_path):
     audio = ["talkie.models.training.train_codecs", "--which", "audio", "--minutes", "0.01", "--out", str(tmp_path)]
     assert "a video loss" in _run(audio + ["--line-stats-weight", "1"], tmp_path, returncode=2).stderr
-    for flag in ("--object-mask-weight", "--object-centroid-weight"):
+    for flag in ("--object-mask-weight", "--object-centroid-weight", "--colour-key-weight", "--brightness-weight",
+                 "--motion-energy-weight"):
         assert "a video loss" in _run(audio + [flag, "1"], tmp_path, returncode=2).stderr
+    assert "video latents per batch item" in _run(audio + ["--latents-per-item", "2"], tmp_path, returncode=2).stderr
     run_dir = tmp_path / "run"   # refused before anything is made or read
     video = ["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.01", "--out", str(run_dir)]
     for extension in (["--line-stats-moving"], ["--line-stats-long-px", "9"]):
@@ -253,6 +257,86 @@ def test_object_centroid_loss_reads_a_balls_subpixel_shift_and_ignores_streaks_a
     near = x.clone()
     near[:, :, 30, 37] += 0.4                              # a speck beside the ball, in its window
     assert cost(near) > 0.01
+
+
+def test_colour_key_loss_reads_a_keyed_tip_moved_or_washed_out_and_a_stray_keyed_patch():
+    """The drum tracker follows the stick tip by its colour key. The loss costs the tip moved
+    a pixel down (~1 px of centroid plus the key map's change), the tip's colour washed
+    towards the stick's (key mass lost), and a keyed patch drawn far away (the centroid
+    pulled); the target itself, and frames with no keyed part, cost nothing. Its key is the
+    trackers' own (`object_weights` with a colour)."""
+    import numpy as np
+    import torch
+
+    from talkie.models.evaluation.sync_eval import KEYED_PARTS, STICK_TIP
+    from talkie.models.metrics.visual_events import object_weights
+    from talkie.models.training.losses import colour_key, colour_key_loss
+
+    sky, stick = torch.tensor([0.45, 0.6, 0.8]), torch.tensor([150, 100, 55]) / 255
+    tip = torch.tensor(STICK_TIP) / 255
+    yy, xx = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+
+    def frames(cy, colour=tip):
+        img = sky.expand(1, 2, 64, 64, 3).clone()
+        cover = (2.7 - ((yy - cy) ** 2 + (xx - 30) ** 2).sqrt()).clamp(0, 1)[..., None]
+        return img + cover * (colour - img)
+
+    x = frames(30.0)
+    assert torch.allclose(colour_key(x, KEYED_PARTS["drum"])[0],
+                          torch.from_numpy(object_weights(x[0].numpy(), color=np.array(STICK_TIP) / 255)), atol=1e-3)
+
+    def cost(y, target=x):
+        return colour_key_loss(y, target, [KEYED_PARTS["drum"], KEYED_PARTS["face"]]).item()
+
+    assert cost(x) == 0.0
+    assert cost(sky.expand(1, 2, 64, 64, 3).clone(), sky.expand(1, 2, 64, 64, 3).clone()) == 0.0
+    assert 1.0 < cost(frames(31.0)) < 3.0
+    assert cost(frames(30.0, 0.5 * (tip + stick))) > 0.3
+    stray = x.clone()
+    stray[:, :, 50:52, 50:52] = tip
+    assert cost(stray) > 3.0
+
+
+def test_each_keyed_part_is_held_on_its_own_familys_clips_only():
+    """`keyed_parts_loss` applies the mouth's key to face clips and the stick tip's to drum
+    clips: dark-red shading drawn off-colour costs in a face clip and nothing in a ball clip
+    (where it is a red ball's shading, not a mouth)."""
+    import torch
+
+    from talkie.models.evaluation.sync_eval import KEYED_PARTS
+    from talkie.models.training.train_codecs import keyed_parts_loss
+
+    x = torch.full((2, 2, 64, 64, 3), 0.6)
+    x[:, :, 40:44, 28:36] = torch.tensor(KEYED_PARTS["face"])
+    y = x.clone()
+    y[:, :, 40:44, 28:36] += torch.tensor([0.0, 0.12, 0.0])       # the dark red drawn more orange
+    assert keyed_parts_loss(y, x, ["ball", "ball"]).item() == 0.0
+    assert keyed_parts_loss(y, x, ["face", "ball"]).item() > 0.3
+    assert keyed_parts_loss(x, x, ["face", "drum"]).item() == 0.0
+
+
+def test_motion_energy_loss_reads_what_the_glass_tracker_reads():
+    """Each frame's mean |luma change| from the one before: a static scene drawn two ways in
+    turn, or a moving square drawn with a trailing ghost, costs; the same motion elsewhere in
+    the frame costs nothing, and so does the target."""
+    import torch
+
+    from talkie.models.training.losses import motion_energy_loss
+
+    def frames(x0=10, ghost=False, flicker=0.0):
+        v = torch.full((1, 4, 64, 64, 3), 0.4)
+        for t in range(4):
+            v[0, t, 20:28, x0 + 4 * t:x0 + 4 * t + 8] = 0.9
+            if ghost and t:
+                v[0, t, 20:28, x0 + 4 * t - 4:x0 + 4 * t] = 0.65
+            v[0, t] += flicker * (t % 2)
+        return v
+
+    x = frames()
+    assert motion_energy_loss(x, x) == 0.0
+    assert motion_energy_loss(frames(x0=30), x) < 1e-6
+    assert motion_energy_loss(frames(flicker=0.005), x) > 0.004
+    assert motion_energy_loss(frames(ghost=True), x) > 5e-4
 
 
 def test_hop_comb_loss_sees_a_pattern_locked_to_two_hops_and_not_other_tones():
