@@ -154,6 +154,22 @@ def object_mask_loss(y: torch.Tensor, x: torch.Tensor, threshold: float, floor_r
     return (phantom + missing).mean()
 
 
+def weighted_centroid(w: torch.Tensor, floor: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(row, column, mass) of weights w [..., H, W], the mass clamped to `floor` as divisor
+    (a frame without weight gets a centroid of 0, which callers leave out by its mass)."""
+    h, wd = w.shape[-2:]
+    rows = torch.arange(h, dtype=w.dtype, device=w.device)[:, None]
+    cols = torch.arange(wd, dtype=w.dtype, device=w.device)[None, :]
+    mass = w.sum((-2, -1))
+    safe = mass.clamp_min(floor)
+    return (w * rows).sum((-2, -1)) / safe, (w * cols).sum((-2, -1)) / safe, mass
+
+
+def luma(img: torch.Tensor) -> torch.Tensor:
+    """Per-pixel luma [..., H, W] of frames [..., H, W, 3] (BT.601: the trackers' `luminance`)."""
+    return img @ torch.tensor(LUMA, dtype=img.dtype, device=img.device)
+
+
 def object_centroid_loss(y: torch.Tensor, x: torch.Tensor, threshold: float, floor_row: int,
                          grow: int = 3, min_mass: float = 2.0) -> torch.Tensor:
     """Mean distance in pixels between the output's and the target's sky-distance-weighted
@@ -171,17 +187,8 @@ def object_centroid_loss(y: torch.Tensor, x: torch.Tensor, threshold: float, flo
     solid = (d_x > threshold).float().reshape(-1, 1, h, w)
     core = 1.0 - F.max_pool2d(1.0 - solid, 3, stride=1, padding=1)
     window = F.max_pool2d(core, 2 * grow + 1, stride=1, padding=grow).reshape(d_x.shape)
-    rows = torch.arange(h, dtype=d_x.dtype, device=d_x.device)[:, None]
-    cols = torch.arange(w, dtype=d_x.dtype, device=d_x.device)[None, :]
-
-    def centroid(d):
-        wd = d * window
-        mass = wd.sum((-2, -1))
-        safe = mass.clamp_min(1e-6)
-        return (wd * rows).sum((-2, -1)) / safe, (wd * cols).sum((-2, -1)) / safe, mass
-
-    ry, cy, _ = centroid(d_y)
-    rx, cx, mass = centroid(d_x)
+    ry, cy, _ = weighted_centroid(d_y * window, 1e-6)
+    rx, cx, mass = weighted_centroid(d_x * window, 1e-6)
     valid = (mass > min_mass).float()
     return (valid * ((ry - rx).abs() + (cy - cx).abs())).sum() / valid.sum().clamp_min(1.0)
 
@@ -195,8 +202,7 @@ def brightness_loss(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     at every second frame. The glass tracker takes the frame of the largest brightness or
     motion rise, and in 9 of 20 held-out glass scenes it took such a flicker (an even frame,
     a brightness rise the world does not have) for the shatter."""
-    luma = torch.tensor(LUMA, dtype=x.dtype, device=x.device)
-    return ((y - x) @ luma).mean((-2, -1)).abs().mean()
+    return luma(y - x).mean((-2, -1)).abs().mean()
 
 
 def motion_energy_loss(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -209,10 +215,8 @@ def motion_energy_loss(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     of a latent are drawn a little apart): the entry then rose more than the shatter. With
     items of more than one latent (`train_codecs --latents-per-item`), this includes the step
     from one latent to the next."""
-    luma = torch.tensor(LUMA, dtype=x.dtype, device=x.device)
-
     def energy(v):
-        return (v[..., 1:, :, :, :] - v[..., :-1, :, :, :]).matmul(luma).abs().mean((-2, -1))
+        return luma(v[..., 1:, :, :, :] - v[..., :-1, :, :, :]).abs().mean((-2, -1))
 
     return (energy(y) - energy(x)).abs().mean()
 
@@ -242,22 +246,14 @@ def colour_key_loss(y: torch.Tensor, x: torch.Tensor, colours, tol: float = KEY_
     added: the video round trip's drum F1 was 0.69 where the world reads 0.97. On every clip,
     the mouth's dark red also keys a red ball's shading: the decoder shed that key mass by
     drawing every red a little orange (session 29, run 1), hence one family per key."""
-    h, w = x.shape[-3:-1]
-    rows = torch.arange(h, dtype=x.dtype, device=x.device)[:, None]
-    cols = torch.arange(w, dtype=x.dtype, device=x.device)[None, :]
     total, count = x.new_zeros(()), x.new_zeros(())
     for colour in colours:
         k_y, k_x = colour_key(y, colour, tol), colour_key(x, colour, tol)
-        m_y, m_x = k_y.sum((-2, -1)), k_x.sum((-2, -1))
+        rx, cx, m_x = weighted_centroid(k_x, 1e-3)
         valid = (m_x >= min_mass).float()
         if not valid.any():
             continue
-
-        def centroid(k, m):
-            safe = m.clamp_min(1e-3)
-            return (k * rows).sum((-2, -1)) / safe, (k * cols).sum((-2, -1)) / safe
-
-        (ry, cy), (rx, cx) = centroid(k_y, m_y), centroid(k_x, m_x)
+        ry, cy, _ = weighted_centroid(k_y, 1e-3)
         moved = (ry - rx).abs() + (cy - cx).abs()
         washed = (k_y - k_x).abs().sum((-2, -1)) / m_x.clamp_min(min_mass)
         total = total + (valid * (moved + washed)).sum()

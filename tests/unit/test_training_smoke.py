@@ -41,8 +41,8 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
     _run(["talkie.models.training.train_codecs", "--which", "video", "--minutes", "0.05", "--buffer", "4",
           "--batch", "4", "--pair-motion-weight", "5", "--colour-weight", "2", "--colour-background-weight", "0.5",
           "--line-stats-weight", "10", "--line-stats-moving", "--line-stats-long-px", "9", "--family-weights", "glass=0.5,drum=0.2",
-          "--object-mask-weight", "5", "--object-centroid-weight", "0.05", "--colour-key-weight", "0.05", "--brightness-weight", "2", "--motion-energy-weight", "5",
-          "--latents-per-item", "2", "--rain-prob", "0.5",
+          "--object-mask-weight", "5", "--object-centroid-weight", "0.05", "--colour-key-weight", "0.05",
+          "--brightness-weight", "2", "--motion-energy-weight", "5", "--latents-per-item", "2", "--rain-prob", "0.5",
           "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
