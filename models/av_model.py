@@ -55,11 +55,10 @@ class TalkieModel(nn.Module):
 
     def decode_video(self, z: torch.Tensor, cfg: AVConfig, size: tuple[int, int] | None = None) -> torch.Tensor:
         """normalised [B,Lv,Dv] -> frames [B,T,H,W,3] 0..1 at `size` (width, height)."""
-        # a few seconds of tokens at a time: the decoder's activations for a minute at once
-        # would be gigabytes, while each token decodes on its own
+        # a few seconds of tokens at a time (each piece with the neighbours its frames depend
+        # on): the decoder's activations for a minute at once would be gigabytes
         z = z * self.video_std + self.video_mean
-        frames = torch.cat([self.video_codec.decode(z[:, i:i + DECODE_CHUNK_TOKENS])
-                            for i in range(0, z.shape[1], DECODE_CHUNK_TOKENS)], 1)[:, :cfg.num_frames]
+        frames = self.video_codec.decode_in_pieces(z, DECODE_CHUNK_TOKENS)[:, :cfg.num_frames]
         if size is not None and tuple(size) != self.native_size:
             out = frames.new_empty(*frames.shape[:2], size[1], size[0], 3)
             for f, o in zip(frames, out):

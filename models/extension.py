@@ -73,7 +73,9 @@ def extend(model: TalkieModel, cond: Conditioning, frames: torch.Tensor, stems: 
                         guidance=guidance, init_v=init_v, init_a=init_a, keep_v=keep_v, keep_a=keep_a,
                         autocast=autocast)
         held_v = zv[:, -ov_tokens:]
-        new_frames.append(model.decode_video(zv[:, ov_tokens:], model.clip_config(new_per_window / fps, fps))[0])
+        # the whole window, the held overlap dropped after: a decoder with temporal layers draws
+        # the first new frames knowing the overlap's, so the seam does not flicker
+        new_frames.append(model.decode_video(zv, cfg)[0, ov_frames:])
         win_stems = model.decode_audio(za, cfg)[0]
         ramp = torch.linspace(0, 1, xf)
         tail = stem_parts[-1]

@@ -21,8 +21,10 @@ def preview_image(model, x0_video, cfg, frames_shown: int = 4):
     with torch.no_grad():
         L = x0_video.shape[1]
         idx = torch.linspace(0, L - 1, min(frames_shown, L)).round().long()
-        frames = model.decode_video(x0_video[:1, idx].float(), cfg.with_seconds(len(idx) * cfg.frames_per_latent / cfg.fps))
-        strip = frames[0, ::cfg.frames_per_latent].clamp(0, 1)            # one frame per token shown
+        # each shown token decoded on its own (a batch of one-token clips): decoded as one
+        # sequence, a decoder with temporal layers would mix tokens seconds apart
+        frames = model.decode_video(x0_video[0, idx, None].float(), cfg.with_seconds(cfg.frames_per_latent / cfg.fps))
+        strip = frames[:, 0].clamp(0, 1)                                 # one frame per token shown
         strip = torch.cat(list(strip), dim=1)                            # [H, W*n, 3]
         img = Image.fromarray((strip.numpy() * 255).astype("uint8")).resize((strip.shape[1] * 2, strip.shape[0] * 2))
     return ("JPEG", img, 512)

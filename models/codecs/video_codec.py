@@ -2,7 +2,16 @@
 consecutive frames share one latent), so each latent is one transformer token.
 
 Large, simple objects on flat backgrounds fit in a few dozen numbers; keeping a token per
-1-2 frames keeps motion, and with it contact times, inside every token."""
+1-2 frames keeps motion, and with it contact times, inside every token.
+
+With `temporal_mixing` the decoder also looks at neighbouring latents: after each of its
+stages a residual convolution over time (kernel 3 latents, per pixel) mixes each latent's
+features with its neighbours'. Decoded one latent at a time, a frame pair cannot agree with
+the next on brightness or where a moving edge is, and the seam between latents flickers
+(the glass tracker took such seams for the shatter). The layers start at zero, so a decoder
+trained without them is exactly where it was, and the encoder, hence every latent, is
+untouched: they are a decoder-only change (as in video diffusion models whose image decoder
+is given temporal layers to stop flicker)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -19,6 +28,7 @@ class VideoCodecConfig:
     frames_per_latent: int = 2
     latent_dim: int = 48
     channels: tuple = (16, 32, 64, 128)
+    temporal_mixing: bool = False
 
     def to_dict(self):
         return asdict(self)
@@ -34,6 +44,22 @@ def _up(cin, cout):
                          nn.GroupNorm(8, cout), nn.SiLU(), nn.Conv2d(cout, cout, 3, 1, 1), nn.GroupNorm(8, cout),
                          nn.SiLU())
 
+
+class TemporalMix(nn.Module):
+    """h + conv_t(h): each pixel's features mixed with the same pixel's in the latents before
+    and after (replicated at the ends of the sequence). Zero-initialised: the identity."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv = nn.Conv3d(channels, channels, (3, 1, 1))
+        nn.init.zeros_(self.conv.weight)
+        nn.init.zeros_(self.conv.bias)
+
+    def forward(self, h: torch.Tensor, latents: int) -> torch.Tensor:
+        BL, C, H, W = h.shape
+        x = h.reshape(BL // latents, latents, C, H, W).transpose(1, 2)          # [B,C,L,H,W]
+        x = self.conv(F.pad(x, (0, 0, 0, 0, 1, 1), mode="replicate"))
+        return h + x.transpose(1, 2).reshape(BL, C, H, W)
 
 
 class VideoCodec(nn.Module):
@@ -60,12 +86,23 @@ class VideoCodec(nn.Module):
         self.dec = nn.Sequential(*ups)
         self.dec_coords = nn.Conv2d(2, ch[0], 1)
         self.out = nn.Conv2d(ch[0], 3 * f, 3, 1, 1)
+        if cfg.temporal_mixing:  # one after the latent's projection and one after each up stage
+            self.temporal = nn.ModuleList([TemporalMix(ch[-1])] + [TemporalMix(c) for c in reversed(ch[:-1])]
+                                          + [TemporalMix(ch[0])])
+
+    @property
+    def temporal_reach(self) -> int:
+        """How many latents on each side a decoded latent depends on (0: each on its own)."""
+        return len(self.temporal) if self.cfg.temporal_mixing else 0
 
     def _coords(self, n, h, w, device, dtype):
         ys = torch.linspace(-1, 1, h, device=device, dtype=dtype)
         xs = torch.linspace(-1, 1, w, device=device, dtype=dtype)
         yy, xx = torch.meshgrid(ys, xs, indexing="ij")
         return torch.stack([yy, xx]).expand(n, 2, h, w)
+
+    def _mix(self, stage: int, h: torch.Tensor, latents: int) -> torch.Tensor:
+        return self.temporal[stage](h, latents) if self.cfg.temporal_mixing else h
 
     def encode(self, frames: torch.Tensor) -> torch.Tensor:
         """frames [B,T,H,W,3] in 0..1 (T a multiple of frames_per_latent) -> latents [B,T/f,D]."""
@@ -80,11 +117,30 @@ class VideoCodec(nn.Module):
         return z.reshape(B, T // f, -1)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """latents [B,L,D] -> frames [B,L*f,H,W,3] in 0..1."""
+        """latents [B,L,D] -> frames [B,L*f,H,W,3] in 0..1. With temporal mixing a latent's
+        frames depend on its `temporal_reach` neighbours each side: decode a long sequence in
+        overlapping pieces (`decode_in_pieces`), not cut apart."""
         B, L, D = z.shape
         f, H, W = self.cfg.frames_per_latent, self.cfg.height, self.cfg.width
         h = self.from_latent(z.reshape(B * L, D)).reshape(B * L, self.cfg.channels[-1], *self.grid)
-        h = self.dec[:-1](h)
-        h = self.dec[-1](h) + self.dec_coords(self._coords(B * L, H, W, z.device, z.dtype))
+        h = self._mix(0, h, L)
+        for i, stage in enumerate(self.dec):
+            h = stage(h)
+            if i == len(self.dec) - 1:
+                h = h + self.dec_coords(self._coords(B * L, H, W, z.device, z.dtype))
+            h = self._mix(i + 1, h, L)
         x = torch.sigmoid(self.out(F.silu(h)))
         return x.reshape(B, L, f, 3, H, W).permute(0, 1, 2, 4, 5, 3).reshape(B, L * f, H, W, 3)
+
+    def decode_in_pieces(self, z: torch.Tensor, piece: int) -> torch.Tensor:
+        """`decode` of [B,L,D] `piece` latents at a time (bounded memory for long clips), each
+        piece decoded with its `temporal_reach` neighbours on both sides and cut back, so the
+        frames equal decoding the whole sequence at once."""
+        reach, L = self.temporal_reach, z.shape[1]
+        f = self.cfg.frames_per_latent
+        out = []
+        for i in range(0, L, piece):
+            lo, hi = max(0, i - reach), min(L, i + piece + reach)
+            frames = self.decode(z[:, lo:hi])
+            out.append(frames[:, (i - lo) * f:(min(L, i + piece) - lo) * f])
+        return torch.cat(out, 1)

@@ -39,6 +39,7 @@ RAIN_SURFACE_EDGES = ((2000.0, "asphalt"), (4200.0, "metal"), (np.inf, "glass"))
 # rain streak pixels per sky pixel (see `rain_intensity`), between the drop-rate ranges
 RAIN_INTENSITY_EDGES = ((0.0072, "light"), (0.022, "moderate"), (np.inf, "heavy"))
 RAIN_MIN_DENSITY = 0.0015   # light rain shows >= 0.003
+STREAK_CONTRAST = 0.06      # a streak pixel is this much brighter than both side neighbours
 
 
 def _tempo_edges(tempo: dict) -> list[tuple[float, str]]:
@@ -206,11 +207,11 @@ def rain_surface(c: ClipData) -> str | None:
 
 def rain_streak_density(c: ClipData) -> float:
     """Share of sky pixels (per frame, median over frames) that are a thin bright vertical
-    streak: brighter than both horizontal neighbours by > 0.06. Ball edges and flat
+    streak: brighter than both horizontal neighbours by > STREAK_CONTRAST. Ball edges and flat
     surfaces never are; the count grows with the drop rate."""
     y = c.frames[:, :c.floor_row].mean(axis=-1)
     mid = y[:, :, 1:-1]
-    streak = (mid - np.maximum(y[:, :, :-2], y[:, :, 2:])) > 0.06
+    streak = (mid - np.maximum(y[:, :, :-2], y[:, :, 2:])) > STREAK_CONTRAST
     return float(np.median(streak.mean(axis=(1, 2))))
 
 

@@ -9,7 +9,7 @@ decoder trained on with its encoder frozen (`train_codecs --decoder-only`) reads
 latents, so it can replace the old decoder without retraining the transformer. A codec whose
 encoder differs from the checkpoint's (at the checkpoint's precision) is refused. A decoder
 built another way (an audio codec whose `upsample` or `phase` differs) replaces the codec's
-config too."""
+config too, and so does a video decoder given temporal layers (`temporal_mixing`)."""
 from __future__ import annotations
 
 import argparse
@@ -22,7 +22,7 @@ from ..checkpoint import CheckpointError, load_checkpoint
 from .train_codecs import ENCODER_PARTS, load_with_new_decoder
 
 # Config fields that shape only the decoder: a codec may differ from the model's in these.
-DECODER_FIELDS = {"video": (), "audio": ("upsample", "phase")}
+DECODER_FIELDS = {"video": ("temporal_mixing",), "audio": ("upsample", "phase")}
 
 
 def swap_decoder(model: TalkieModel, which: str, codec_tensors: dict[str, torch.Tensor], source: str,

@@ -49,31 +49,35 @@ from .data import (ClipBuffer, ClipStream, RendererDied, add_rain_prob_argument,
                    parse_family_weights, parse_weights)
 from .losses import (band_energy_loss, brightness_loss, colour_key_loss, colour_loss, envelope_loss,
                      head_magnitude_loss, hop_comb_loss, motion_energy_loss, multires_stft_loss, object_centroid_loss,
-                     object_mask_loss, onset_flux_loss, phase_advance_loss, pitch_loss, thin_line_stats_loss)
+                     object_mask_loss, onset_flux_loss, phase_advance_loss, pitch_loss, streak_density_loss,
+                     thin_line_stats_loss)
 
 # Noise added to latents before decoding (latents have std ~1-2), unless --latent-noise says.
 LATENT_NOISE = {"video": 0.03, "audio": 0.02}
 
 # Loss flags that only one codec's training reads: refused for the other.
 STREAM_LOSSES = {"video": ("line_stats_weight", "object_mask_weight", "object_centroid_weight",
-                           "colour_key_weight", "brightness_weight", "motion_energy_weight"),
+                           "colour_key_weight", "brightness_weight", "motion_energy_weight", "streak_density_weight"),
                  "audio": ("band_energy_weight", "onset_flux_weight", "head_magnitude_weight")}
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
 ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
 
 
-AUDIO_DECODER_PARTS = ("dec.", "advance.")  # what a decoder built another way may start fresh
+# What a decoder built another way may start fresh: the audio decoder's layers (another
+# upsampling or phase mode), the video decoder's temporal layers (added at zero).
+NEW_DECODER_PARTS = {AudioCodec: ("dec.", "advance."), VideoCodec: ("temporal.",)}
 
 
-def load_with_new_decoder(model: AudioCodec, tensors: dict[str, torch.Tensor], source: str) -> int:
-    """Load the weights of an audio codec whose decoder was built another way (upsampling,
-    phase mode): every tensor whose name and shape match; only decoder tensors may be left
-    fresh (CheckpointError otherwise). Returns how many start fresh."""
+def load_with_new_decoder(model: AudioCodec | VideoCodec, tensors: dict[str, torch.Tensor], source: str) -> int:
+    """Load the weights of a codec whose decoder was built another way (audio: upsampling,
+    phase mode; video: temporal mixing): every tensor whose name and shape match; only
+    decoder tensors may be left fresh (CheckpointError otherwise). Returns how many start
+    fresh."""
     own = model.state_dict()
     shared = {k: v for k, v in tensors.items() if k in own and v.shape == own[k].shape}
     fresh = sorted(set(own) - set(shared))
-    stray = [k for k in fresh if not k.startswith(AUDIO_DECODER_PARTS)]
+    stray = [k for k in fresh if not k.startswith(NEW_DECODER_PARTS[type(model)])]
     if stray:
         raise CheckpointError(f"{source}: {stray[0]} does not fit this codec; only its decoder may be built "
                               "another way")
@@ -193,10 +197,18 @@ def main(argv=None):
                     help="video: weight of the error of each frame's mean luma change from the frame before "
                          "(losses.motion_energy_loss): what the glass tracker reads; with --latents-per-item 2 or "
                          "more it includes the step from one latent to the next")
+    ap.add_argument("--streak-density-weight", type=float, default=0.0,
+                    help="video: weight of the log error of each frame's rain-streak density as the intensity "
+                         "detector counts it (losses.streak_density_loss), so streaks stay strong enough to count")
     ap.add_argument("--latents-per-item", type=int, default=1, metavar="N",
                     help="video: each batch item is N consecutive latents' frames, so the frame-to-frame terms "
                          "(--pair-motion-weight, --motion-energy-weight, --line-stats-moving) also see the step "
                          "between latents; --batch then counts items (default 48 // N)")
+    ap.add_argument("--temporal-mixing", action="store_true",
+                    help="video: give the decoder temporal layers (video_codec.TemporalMix, zero at first), so "
+                         "each latent is drawn knowing its neighbours and the seams between latents stop "
+                         "flickering; a decoder-only change; needs --latents-per-item 3 or more. A codec that "
+                         "has them keeps them")
     ap.add_argument("--comb-weight", type=float, default=0.0,
                     help="audio: weight of a loss on the part of the waveform locked to two hops "
                          "(the decoder's frame-rate comb, 125 Hz at 16 kHz; see losses.hop_comb_loss)")
@@ -269,6 +281,9 @@ def main(argv=None):
         ap.error("--line-stats-moving and --line-stats-long-px extend the line statistics: give --line-stats-weight too")
     if args.latents_per_item < 1 or (args.latents_per_item > 1 and args.which != "video"):
         ap.error("--latents-per-item is a positive count of video latents per batch item (--which video)")
+    if args.temporal_mixing and (args.which != "video" or args.latents_per_item < 3):
+        ap.error("--temporal-mixing trains video decoder layers that look at neighbouring latents: give "
+                 "--latents-per-item 3 or more (--which video)")
     if not 0 <= args.line_stats_long_px <= min(av.height, av.width) - 2:
         ap.error(f"--line-stats-long-px is a line length in pixels, 0 (off) to {min(av.height, av.width) - 2}")
     torch.set_num_threads(args.threads)
@@ -283,7 +298,8 @@ def main(argv=None):
         saved_dim = meta.get("config", {}).get("latent_dim")  # None for a new codec (no meta)
         if saved_dim and args.latent_dim and args.latent_dim != saved_dim:
             ap.error(f"--latent-dim {args.latent_dim}: {start_from} is a codec of {saved_dim}; a new size is a new codec")
-        cfg = VideoCodecConfig(height=av.height, width=av.width,
+        temporal = args.temporal_mixing or meta.get("config", {}).get("temporal_mixing", False)
+        cfg = VideoCodecConfig(height=av.height, width=av.width, temporal_mixing=temporal,
                                latent_dim=saved_dim or args.latent_dim or VideoCodecConfig.latent_dim)
         model = VideoCodec(cfg)
         batch = args.batch or max(1, 48 // args.latents_per_item)
@@ -312,6 +328,9 @@ def main(argv=None):
             fresh = load_with_new_decoder(model, tensors, start_from)
             print(f"{start_from}: decoder upsampling {saved_upsample} -> {cfg.upsample}, phase {saved_phase} -> "
                   f"{cfg.phase}; {fresh} decoder tensors start fresh")
+        elif args.which == "video" and cfg.temporal_mixing and not meta.get("config", {}).get("temporal_mixing"):
+            fresh = load_with_new_decoder(model, tensors, start_from)
+            print(f"{start_from}: {fresh} temporal decoder tensors added at zero")
         else:
             load_into(model, tensors, "", start_from)
         step = meta.get("step", 0)
@@ -377,6 +396,8 @@ def main(argv=None):
                 loss = loss + args.brightness_weight * brightness_loss(y, x)
             if args.motion_energy_weight:
                 loss = loss + args.motion_energy_weight * motion_energy_loss(y, x)
+            if args.streak_density_weight:
+                loss = loss + args.streak_density_weight * streak_density_loss(y, x, floor_row)
         else:
             x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device,
                             stem_share)

@@ -43,6 +43,7 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
           "--line-stats-weight", "10", "--line-stats-moving", "--line-stats-long-px", "9", "--family-weights", "glass=0.5,drum=0.2",
           "--object-mask-weight", "5", "--object-centroid-weight", "0.05", "--colour-key-weight", "0.05",
           "--brightness-weight", "2", "--motion-energy-weight", "5", "--latents-per-item", "2", "--rain-prob", "0.5",
+          "--streak-density-weight", "0.2",
           "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
@@ -55,7 +56,7 @@ def test_the_line_statistics_options_are_refused_where_they_do_not_apply(tmp_pat
     audio = ["talkie.models.training.train_codecs", "--which", "audio", "--minutes", "0.01", "--out", str(tmp_path)]
     assert "a video loss" in _run(audio + ["--line-stats-weight", "1"], tmp_path, returncode=2).stderr
     for flag in ("--object-mask-weight", "--object-centroid-weight", "--colour-key-weight", "--brightness-weight",
-                 "--motion-energy-weight"):
+                 "--motion-energy-weight", "--streak-density-weight"):
         assert "a video loss" in _run(audio + [flag, "1"], tmp_path, returncode=2).stderr
     assert "video latents per batch item" in _run(audio + ["--latents-per-item", "2"], tmp_path, returncode=2).stderr
     run_dir = tmp_path / "run"   # refused before anything is made or read
@@ -337,6 +338,40 @@ def test_motion_energy_loss_reads_what_the_glass_tracker_reads():
     assert motion_energy_loss(frames(x0=30), x) < 1e-6
     assert motion_energy_loss(frames(flicker=0.005), x) > 0.004
     assert motion_energy_loss(frames(ghost=True), x) > 5e-4
+
+
+def test_streak_density_counts_what_the_rain_intensity_detector_counts_and_its_loss_reads_extra_streaks():
+    """On rendered rain the soft per-frame streak density is the detector's (its median over
+    frames within 10 %); the loss costs light rain drawn with streaks added, costs nothing
+    for the same density drawn in other columns, and nothing for frames without streaks."""
+    import numpy as np
+    import torch
+
+    from talkie.models.config import AVConfig
+    from talkie.models.evaluation.clipdata import ClipData
+    from talkie.models.evaluation.detectors import rain_streak_density
+    from talkie.models.training.losses import streak_density, streak_density_loss
+    from talkie.models.world import render_clip
+
+    av = AVConfig()
+    for seed in (3, 4):
+        c = ClipData.from_world(render_clip(seed, av, family="rain", split="train"), av)
+        soft = float(streak_density(torch.from_numpy(np.asarray(c.frames)).float(), c.floor_row).median())
+        assert abs(soft - rain_streak_density(c)) < 0.1 * rain_streak_density(c), seed
+
+    def frames(columns, rows=range(4, 40, 9)):
+        v = torch.full((1, 2, 64, 64, 3), 0.5)
+        for col in columns:
+            for r in rows:
+                v[0, :, r:r + 4, col] = 0.7
+        return v
+
+    light = frames(range(3, 60, 8))
+    assert streak_density_loss(light, light, 56) == 0.0
+    assert streak_density_loss(frames(range(6, 63, 8)), light, 56) < 1e-6  # same count, elsewhere
+    assert streak_density_loss(frames(range(3, 60, 4)), light, 56) > 0.3    # twice the streaks
+    blank = torch.full((1, 2, 64, 64, 3), 0.5)
+    assert streak_density_loss(blank, blank, 56) == 0.0
 
 
 def test_hop_comb_loss_sees_a_pattern_locked_to_two_hops_and_not_other_tones():
@@ -928,3 +963,44 @@ def test_joint_training_runs_under_torchrun_on_two_processes(tmp_path):
     _, state = load_checkpoint(str(out / "train_state.safetensors"))
     assert state["step"] == 3 and not (out / "samples.jsonl").exists()
     assert TalkieModel.load(str(out / "talkie.safetensors")).checkpoint_meta["step"] == 3
+
+
+def test_a_video_decoder_can_take_temporal_layers_and_swap_into_the_model_it_came_from(tmp_path):
+    """--temporal-mixing on a trained model's video codec, decoder only: the layers are added
+    at zero, the encoder stays bit-identical, a resumed run keeps them, and swap_decoders puts
+    the decoder, config and all, into the model, which then decodes through them."""
+    import torch
+
+    model = TalkieModel.from_size_config(TINY)
+    model_path = tmp_path / "model.safetensors"
+    model.save(str(model_path))
+    args = ["talkie.models.training.train_codecs", "--which", "video", "--decoder-only", "--temporal-mixing",
+            "--latents-per-item", "3", "--minutes", "0.03", "--buffer", "4", "--batch", "2",
+            "--out", str(tmp_path / "ft")]
+    res = _run(args + ["--init-from", str(model_path)], tmp_path)
+    assert "10 temporal decoder tensors added at zero" in res.stdout
+    new_path = tmp_path / "ft" / "video_codec.safetensors"
+    after, meta = load_checkpoint(str(new_path))
+    assert meta["config"]["temporal_mixing"] is True and "temporal.0.conv.weight" in after
+    assert any(after[k].abs().max() > 0 for k in after if k.startswith("temporal."))  # they trained
+    before = TalkieModel.load(str(model_path)).video_codec.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith(("enc.", "to_latent.")))
+    res = _run(args + ["--resume"], tmp_path)  # the checkpoint has them: none added again
+    assert "added at zero" not in res.stdout
+    assert load_checkpoint(str(new_path))[1]["step"] > meta["step"]
+
+    swapped = tmp_path / "swapped.safetensors"
+    _run(["talkie.models.training.swap_decoders", "--checkpoint", str(model_path), "--video-codec", str(new_path),
+          "--out", str(swapped)], tmp_path)
+    got = TalkieModel.load(str(swapped))
+    assert got.video_codec.cfg.temporal_mixing and got.video_codec.temporal_reach == 5
+    theirs, _ = load_checkpoint(str(new_path))
+    for k, v in got.video_codec.state_dict().items():
+        assert torch.equal(v, theirs[k].half().float()), k
+    cfg = got.clip_config(1.0)
+    assert got.decode_video(torch.randn(1, cfg.num_video_tokens, got.joint.cfg.video_dim), cfg).shape[1] == 24
+
+    for which, extra in (("video", ["--latents-per-item", "2"]), ("audio", ["--latents-per-item", "3"])):
+        res = _run(["talkie.models.training.train_codecs", "--which", which, "--temporal-mixing", *extra,
+                    "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
+        assert "--latents-per-item 3 or more" in res.stderr or "video latents per batch item" in res.stderr

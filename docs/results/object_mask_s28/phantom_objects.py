@@ -5,28 +5,15 @@ pulls the tracked centroid off the ball. A diagnostic, not the sync metric.
 
     python docs/results/object_mask_s28/phantom_objects.py MODEL [--video-codec FILE] [--clips 60]
 """
-import argparse
+from talkie.models.evaluation.decoder_probe import decoder_probe_setup, world_and_decoded
 
-import numpy as np
-
-from talkie.models.av_model import TalkieModel
-from talkie.models.evaluation.evaluate import codec_round_trip, native_clip_config, with_codecs
-from talkie.models.evaluation.clipdata import ClipData
-from talkie.models.world import render_clip
-
-ap = argparse.ArgumentParser()
-ap.add_argument("model")
-ap.add_argument("--video-codec", default=None)
-ap.add_argument("--clips", type=int, default=60)
-a = ap.parse_args()
-model = with_codecs(TalkieModel.load(a.model), {"video": a.video_codec} if a.video_codec else {})
-cfg = native_clip_config(model)
+model, cfg, a = decoder_probe_setup(__doc__.splitlines()[0], default_clips=60)
 totals = {}
 for seed in range(a.clips):
-    clip = render_clip(seed, cfg, family="ball", split="heldout")
+    clip, world, decoded = world_and_decoded(model, cfg, "ball", seed)
     group = "rain" if clip.scene.get("rain") else "dry"
     n = clip.scene.get("count") or 1
-    for source, c in (("world", ClipData.from_world(clip, cfg)), ("decoded", codec_round_trip(model, clip, cfg, "video"))):
+    for source, c in (("world", world), ("decoded", decoded)):
         extra = [b for row in c.blobs for b in row[n:]]
         t = totals.setdefault((source, group), {"clips": 0, "blobs": 0, "frames": 0, "near_floor": 0, "edge_columns": 0})
         t["clips"] += 1

@@ -13,31 +13,20 @@ decoder, on held-out scenes (seeds 0..clips-1). A diagnostic, not the sync metri
 
     python docs/results/tracked_parts_s29/tracker_inputs.py MODEL [--video-codec FILE] [--clips 20]
 """
-import argparse
-
 import numpy as np
 from scipy import ndimage
 
-from talkie.models.av_model import TalkieModel
-from talkie.models.evaluation.clipdata import ClipData
-from talkie.models.evaluation.evaluate import codec_round_trip, native_clip_config, with_codecs
+from talkie.models.evaluation.decoder_probe import decoder_probe_setup, world_and_decoded
 from talkie.models.evaluation.sync_eval import STICK_TIP
 from talkie.models.metrics import centroid_track
 from talkie.models.metrics.visual_events import brightness_curve, luminance, motion_curve, object_weights
 from talkie.models.world import FAMILIES, render_clip
 
-ap = argparse.ArgumentParser()
-ap.add_argument("model")
-ap.add_argument("--video-codec", default=None)
-ap.add_argument("--clips", type=int, default=20)
-a = ap.parse_args()
-model = with_codecs(TalkieModel.load(a.model), {"video": a.video_codec} if a.video_codec else {})
-cfg = native_clip_config(model)
+model, cfg, a = decoder_probe_setup(__doc__.splitlines()[0], default_clips=20)
 
 
 def pair(family, seed):
-    clip = render_clip(seed, cfg, family=family, split="heldout")
-    return clip, ClipData.from_world(clip, cfg), codec_round_trip(model, clip, cfg, "video")
+    return world_and_decoded(model, cfg, family, seed)
 
 
 print("drum: stick-tip key mass (world | decoded near tip, elsewhere) and keyed centroid |row error|")
@@ -83,10 +72,9 @@ for family in FAMILIES:
 print("ball: mean RGB of the ball's core in the red scenes, world vs decoded")
 shift = []
 for seed in range(60):
-    clip = render_clip(seed, cfg, family="ball", split="heldout")
-    if clip.scene.get("colour") != "red":
-        continue
-    ref, dec = ClipData.from_world(clip, cfg), codec_round_trip(model, clip, cfg, "video")
+    if render_clip(seed, cfg, family="ball", split="heldout").scene.get("colour") != "red":
+        continue  # rendering is cheap; the round trip is done for the red scenes only
+    clip, ref, dec = world_and_decoded(model, cfg, "ball", seed)
     f_ref, f_dec = (np.asarray(c.frames, np.float32) / (255 if c.frames.dtype == np.uint8 else 1) for c in (ref, dec))
     core = np.abs(f_ref - np.median(f_ref, axis=0)).max(-1) > 0.3
     w, d = np.round(255 * f_ref[core].mean(0)).astype(int), np.round(255 * f_dec[core].mean(0)).astype(int)
