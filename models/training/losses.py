@@ -243,7 +243,10 @@ def streak_density_loss(y: torch.Tensor, x: torch.Tensor, floor_row: int, floor:
     only pixels over STREAK_CONTRAST. Session 29's decoder drew light rain with ~0.0086
     counted pixels where the world has ~0.0045 (over the light/moderate edge): the rain
     family's intensity read right in 30 % of round trips."""
-    return (torch.log(streak_density(y, floor_row) + floor) - torch.log(streak_density(x, floor_row) + floor)).abs().mean()
+    def log_density(v):
+        return torch.log(streak_density(v, floor_row) + floor)
+
+    return (log_density(y) - log_density(x)).abs().mean()
 
 
 def colour_key(img: torch.Tensor, colour, tol: float = KEY_TOLERANCE) -> torch.Tensor:
