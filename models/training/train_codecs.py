@@ -298,8 +298,8 @@ def main(argv=None):
         saved_dim = meta.get("config", {}).get("latent_dim")  # None for a new codec (no meta)
         if saved_dim and args.latent_dim and args.latent_dim != saved_dim:
             ap.error(f"--latent-dim {args.latent_dim}: {start_from} is a codec of {saved_dim}; a new size is a new codec")
-        temporal = args.temporal_mixing or meta.get("config", {}).get("temporal_mixing", False)
-        cfg = VideoCodecConfig(height=av.height, width=av.width, temporal_mixing=temporal,
+        saved_temporal = meta.get("config", {}).get("temporal_mixing", False)
+        cfg = VideoCodecConfig(height=av.height, width=av.width, temporal_mixing=args.temporal_mixing or saved_temporal,
                                latent_dim=saved_dim or args.latent_dim or VideoCodecConfig.latent_dim)
         model = VideoCodec(cfg)
         batch = args.batch or max(1, 48 // args.latents_per_item)
@@ -328,7 +328,7 @@ def main(argv=None):
             fresh = load_with_new_decoder(model, tensors, start_from)
             print(f"{start_from}: decoder upsampling {saved_upsample} -> {cfg.upsample}, phase {saved_phase} -> "
                   f"{cfg.phase}; {fresh} decoder tensors start fresh")
-        elif args.which == "video" and cfg.temporal_mixing and not meta.get("config", {}).get("temporal_mixing"):
+        elif args.which == "video" and cfg.temporal_mixing and not saved_temporal:
             fresh = load_with_new_decoder(model, tensors, start_from)
             print(f"{start_from}: {fresh} temporal decoder tensors added at zero")
         else:

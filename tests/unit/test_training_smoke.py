@@ -1000,7 +1000,8 @@ def test_a_video_decoder_can_take_temporal_layers_and_swap_into_the_model_it_cam
     cfg = got.clip_config(1.0)
     assert got.decode_video(torch.randn(1, cfg.num_video_tokens, got.joint.cfg.video_dim), cfg).shape[1] == 24
 
-    for which, extra in (("video", ["--latents-per-item", "2"]), ("audio", ["--latents-per-item", "3"])):
-        res = _run(["talkie.models.training.train_codecs", "--which", which, "--temporal-mixing", *extra,
-                    "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
-        assert "--latents-per-item 3 or more" in res.stderr or "video latents per batch item" in res.stderr
+    for which, per_item, message in (("video", "2", "--latents-per-item 3 or more"),
+                                     ("audio", "3", "video latents per batch item")):
+        res = _run(["talkie.models.training.train_codecs", "--which", which, "--temporal-mixing", "--latents-per-item",
+                    per_item, "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
+        assert message in res.stderr, which
