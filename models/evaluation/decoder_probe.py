@@ -26,7 +26,8 @@ def decoder_probe_setup(description: str, default_clips: int, argv=None):
     return model, native_clip_config(model), args
 
 
-def world_and_decoded(model, cfg, family: str, seed: int, split: str = "heldout"):
-    """(the rendered clip, its ClipData as rendered, its ClipData through the video codec)."""
-    clip = render_clip(seed, cfg, family=family, split=split)
+def world_and_decoded(model, cfg, family: str, seed: int, split: str = "heldout", rain: bool | None = None):
+    """(the rendered clip, its ClipData as rendered, its ClipData through the video codec);
+    `rain` forces the rain overlay on or off where the family takes one (`render_clip`)."""
+    clip = render_clip(seed, cfg, family=family, split=split, rain=rain)
     return clip, ClipData.from_world(clip, cfg), codec_round_trip(model, clip, cfg, "video")

@@ -49,16 +49,23 @@ from .data import (ClipBuffer, ClipStream, RendererDied, add_rain_prob_argument,
                    parse_family_weights, parse_weights)
 from .losses import (band_energy_loss, brightness_loss, colour_key_loss, colour_loss, envelope_loss,
                      head_magnitude_loss, hop_comb_loss, motion_energy_loss, multires_stft_loss, object_centroid_loss,
-                     object_mask_loss, onset_flux_loss, phase_advance_loss, pitch_loss, streak_density_loss,
-                     thin_line_stats_loss)
+                     object_colour_loss, object_mask_loss, onset_flux_loss, phase_advance_loss, pitch_loss,
+                     streak_density_loss, thin_line_stats_loss)
 
 # Noise added to latents before decoding (latents have std ~1-2), unless --latent-noise says.
 LATENT_NOISE = {"video": 0.03, "audio": 0.02}
 
 # Loss flags that only one codec's training reads: refused for the other.
 STREAM_LOSSES = {"video": ("line_stats_weight", "object_mask_weight", "object_centroid_weight",
-                           "colour_key_weight", "brightness_weight", "motion_energy_weight", "streak_density_weight"),
+                           "object_colour_weight", "colour_key_weight", "brightness_weight", "motion_energy_weight",
+                           "streak_density_weight"),
                  "audio": ("band_energy_weight", "onset_flux_weight", "head_magnitude_weight")}
+
+# The families whose detector reads the colour of the object mask, and whether of its solid core
+# (True: a ball's blobs; rain streaks and splashes drop out) or of all of it (False: a glass's
+# tint, mostly its sub-pixel shards): the object-colour term is asked of their items only. On
+# the others the mask also holds rain streaks, splashes or a lightning flash no detector reads.
+MASK_COLOUR_FAMILIES = {"glass": False, "ball": True}
 
 # The modules that define each codec's latent space (frozen by --decoder-only).
 ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
@@ -126,6 +133,20 @@ def keyed_parts_loss(y: torch.Tensor, x: torch.Tensor, families: list[str]) -> t
     return torch.stack(terms).mean() if terms else y.new_zeros(())
 
 
+def mask_colour_loss(y: torch.Tensor, x: torch.Tensor, families: list[str], floor_row: int,
+                     asked=tuple(MASK_COLOUR_FAMILIES)) -> torch.Tensor:
+    """`losses.object_colour_loss` on the items of the `asked` families of MASK_COLOUR_FAMILIES
+    only, each with its own mask (whole or solid core), averaged over the families present (0
+    when the batch has none)."""
+    terms = []
+    for family in asked:
+        solid = MASK_COLOUR_FAMILIES[family]
+        items = [i for i, f in enumerate(families) if f == family]
+        if items:
+            terms.append(object_colour_loss(y[items], x[items], OBJECT_THRESHOLD, floor_row, solid=solid))
+    return torch.stack(terms).mean() if terms else y.new_zeros(())
+
+
 def audio_batch(buf: ClipBuffer, rng, batch: int, seconds: float, sr: int, spt: int, device,
                 stem_share: np.ndarray | None = None):
     """`batch` one-stem segments of `seconds`; each stem drawn with `stem_share` (STEMS
@@ -186,6 +207,14 @@ def main(argv=None):
     ap.add_argument("--object-centroid-weight", type=float, default=0.0,
                     help="video: weight of the solid objects' centroid error in pixels (losses.object_centroid_loss): "
                          "the trackers' sub-pixel position of a ball")
+    ap.add_argument("--object-colour-weight", type=float, default=0.0,
+                    help="video: weight of the error of the colour the detectors read off the object mask, the mean "
+                         "over an item's object pixels (losses.object_colour_loss), on the items of the families whose "
+                         "detector reads it (MASK_COLOUR_FAMILIES: a glass's tint, kept on its shards; a ball's colour, "
+                         "on its solid core)")
+    ap.add_argument("--object-colour-families", default=",".join(MASK_COLOUR_FAMILIES), metavar="F,F",
+                    help=f"video: which of {', '.join(MASK_COLOUR_FAMILIES)} the object-colour term is asked of "
+                         "(session 31's first run: glass alone)")
     ap.add_argument("--colour-key-weight", type=float, default=0.0,
                     help="video: weight of the error of the part each family's tracker follows by colour (a drum's "
                          "stick tip, a face's mouth; losses.colour_key_loss on that family's clips): its keyed "
@@ -270,6 +299,10 @@ def main(argv=None):
     stem_share = np.array([stems[k] for k in STEMS]) / sum(stems.values()) if stems else None
     if args.colour_background_weight and not args.colour_weight:
         ap.error("--colour-background-weight weighs the chroma term's background: give --colour-weight too")
+    colour_families = tuple(f.strip() for f in args.object_colour_families.split(",") if f.strip())
+    if not colour_families or any(f not in MASK_COLOUR_FAMILIES for f in colour_families):
+        ap.error(f"--object-colour-families takes some of {', '.join(MASK_COLOUR_FAMILIES)}; "
+                 f"got {args.object_colour_families!r}")
     av = AVConfig()
     floor_row = int(floor_y(av))  # the trackers' scene floor: the object losses look above it
     for stream, flags in STREAM_LOSSES.items():
@@ -390,6 +423,9 @@ def main(argv=None):
                 loss = loss + args.object_mask_weight * object_mask_loss(y, x, OBJECT_THRESHOLD, floor_row)
             if args.object_centroid_weight:
                 loss = loss + args.object_centroid_weight * object_centroid_loss(y, x, OBJECT_THRESHOLD, floor_row)
+            if args.object_colour_weight:
+                loss = loss + args.object_colour_weight * mask_colour_loss(y, x, families, floor_row,
+                                                                           colour_families)
             if args.colour_key_weight:
                 loss = loss + args.colour_key_weight * keyed_parts_loss(y, x, families)
             if args.brightness_weight:

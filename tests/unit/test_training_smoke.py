@@ -43,7 +43,7 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
           "--line-stats-weight", "10", "--line-stats-moving", "--line-stats-long-px", "9", "--family-weights", "glass=0.5,drum=0.2",
           "--object-mask-weight", "5", "--object-centroid-weight", "0.05", "--colour-key-weight", "0.05",
           "--brightness-weight", "2", "--motion-energy-weight", "5", "--latents-per-item", "2", "--rain-prob", "0.5",
-          "--streak-density-weight", "0.2",
+          "--streak-density-weight", "0.2", "--object-colour-weight", "0.3",
           "--out", str(tmp_path)], tmp_path)
     tensors, meta = load_checkpoint(str(tmp_path / "video_codec.safetensors"))
     assert meta["kind"] == "video_codec" and meta["step"] >= 1 and tensors
@@ -55,8 +55,8 @@ def test_codec_training_writes_a_checkpoint(tmp_path):
 def test_the_line_statistics_options_are_refused_where_they_do_not_apply(tmp_path):
     audio = ["talkie.models.training.train_codecs", "--which", "audio", "--minutes", "0.01", "--out", str(tmp_path)]
     assert "a video loss" in _run(audio + ["--line-stats-weight", "1"], tmp_path, returncode=2).stderr
-    for flag in ("--object-mask-weight", "--object-centroid-weight", "--colour-key-weight", "--brightness-weight",
-                 "--motion-energy-weight", "--streak-density-weight"):
+    for flag in ("--object-mask-weight", "--object-centroid-weight", "--object-colour-weight", "--colour-key-weight",
+                 "--brightness-weight", "--motion-energy-weight", "--streak-density-weight"):
         assert "a video loss" in _run(audio + [flag, "1"], tmp_path, returncode=2).stderr
     assert "video latents per batch item" in _run(audio + ["--latents-per-item", "2"], tmp_path, returncode=2).stderr
     run_dir = tmp_path / "run"   # refused before anything is made or read
@@ -66,6 +66,10 @@ def test_the_line_statistics_options_are_refused_where_they_do_not_apply(tmp_pat
     for length in ("-1", "63"):  # a 64-px frame's line map is 62 px long
         refused = _run(video + ["--line-stats-weight", "1", "--line-stats-long-px", length], tmp_path, returncode=2)
         assert "a line length in pixels" in refused.stderr
+    for families in ("glass,drum", ","):  # the drum's colour is read off a band, not the object mask
+        refused = _run(video + ["--object-colour-weight", "1", "--object-colour-families", families], tmp_path,
+                       returncode=2)
+        assert "--object-colour-families takes some of glass, ball" in refused.stderr
     assert not list(tmp_path.glob("*_codec.safetensors")) and not run_dir.exists()
 
 
@@ -314,6 +318,85 @@ def test_each_keyed_part_is_held_on_its_own_familys_clips_only():
     assert keyed_parts_loss(y, x, ["ball", "ball"]).item() == 0.0
     assert keyed_parts_loss(y, x, ["face", "ball"]).item() > 0.3
     assert keyed_parts_loss(x, x, ["face", "drum"]).item() == 0.0
+
+
+def test_object_colour_loss_reads_the_tint_of_a_glass_and_its_shards_and_a_dim_halo():
+    """The colour the tint detector reads is the mean (its median) over the object mask: the
+    loss costs the glass and its shards drawn in another tint, the shards drawn as dim
+    smudges (mask pixels barely over the threshold) and a dim halo around the glass, not a
+    haze under the threshold; the target costs (almost) nothing, frames without an object nothing at all. On a training
+    batch it is asked of glass items (and balls, below), not of the other families."""
+    import torch
+
+    from talkie.models.evaluation.clipdata import OBJECT_THRESHOLD
+    from talkie.models.training.losses import object_colour_loss
+    from talkie.models.training.train_codecs import mask_colour_loss
+    from talkie.models.world.families.glass import TINTS
+
+    sky = torch.tensor([0.12, 0.10, 0.14])
+
+    def frames(tint="clear", shard_alpha=0.9, halo=0.0):
+        v = sky.expand(1, 2, 64, 64, 3).clone()
+        glass = sky + 0.75 * (torch.tensor(TINTS[tint]) / 255 - sky)
+        v[:, :, 30:37, 28:33] = glass
+        for col in range(10, 60, 7):                            # shards resting on the floor
+            v[:, :, 54, col] = sky + shard_alpha * (torch.tensor(TINTS[tint]) / 255 - sky)
+        if halo:
+            v[:, :, 29, 27:34] += halo
+            v[:, :, 37, 27:34] += halo
+        return v
+
+    x = frames()
+
+    def cost(y, target=x):
+        return object_colour_loss(y, target, OBJECT_THRESHOLD, floor_row=56).item()
+
+    assert cost(x) < 0.01
+    assert cost(frames("green")) > 0.15
+    assert cost(frames("blue")) > 0.15
+    assert cost(frames(shard_alpha=0.32)) > 0.2                # shards barely over the threshold
+    assert cost(frames(halo=0.22)) > 0.1                       # a dim rim counted as object
+    assert cost(frames(halo=0.1)) < 0.02                       # a haze under the threshold is sky
+    empty = sky.expand(1, 2, 64, 64, 3).clone()
+    assert cost(empty, empty) == 0.0
+    pair, drawn = torch.cat([x, x]), torch.cat([frames("green"), frames("green")])
+    assert mask_colour_loss(drawn, pair, ["drum", "face"], 56).item() == 0.0
+    assert mask_colour_loss(drawn, pair, ["drum", "glass"], 56).item() > 0.15
+
+
+def test_object_colour_loss_on_a_solid_core_reads_a_balls_hue_and_not_the_rain_around_it():
+    """With `solid`, the colour is read off the object mask eroded by a pixel: a purple ball
+    drawn bluer costs, 1-px rain streaks beside it cost nothing (they cost on the whole mask).
+    On a training batch ball items are read this way."""
+    import torch
+
+    from talkie.models.evaluation.clipdata import OBJECT_THRESHOLD
+    from talkie.models.training.losses import object_colour_loss
+    from talkie.models.training.train_codecs import mask_colour_loss
+    from talkie.models.world.families.common import COLOURS
+
+    sky = torch.tensor([0.12, 0.10, 0.14])
+    yy, xx = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+    cover = (5.5 - ((yy - 30) ** 2 + (xx - 32) ** 2).sqrt()).clamp(0, 1)[..., None]
+
+    def frames(colour, streaks=False):
+        v = (sky + cover * (torch.tensor(colour) / 255 - sky)).expand(1, 2, 64, 64, 3).clone()
+        if streaks:
+            for col in range(4, 60, 6):
+                v[:, :, 8:12, col] += 0.5
+        return v
+
+    x = frames(COLOURS["purple"])
+    bluer = frames((125, 80, 215))
+
+    def cost(y, solid=True):
+        return object_colour_loss(y, x, OBJECT_THRESHOLD, floor_row=56, solid=solid).item()
+
+    assert cost(x) < 0.01
+    assert cost(bluer) > 0.15
+    assert cost(frames(COLOURS["purple"], streaks=True)) < 0.01
+    assert cost(frames(COLOURS["purple"], streaks=True), solid=False) > 0.1
+    assert mask_colour_loss(bluer, x, ["ball"], 56).item() == cost(bluer)
 
 
 def test_motion_energy_loss_reads_what_the_glass_tracker_reads():
