@@ -33,6 +33,7 @@ import json
 import math
 import os
 import time
+from functools import partial
 
 import numpy as np
 import torch
@@ -121,30 +122,32 @@ def video_batch(buf: ClipBuffer, rng, batch: int, f: int, device, latents: int =
     return x, w, [buf.families[i] for i in idx]
 
 
-def keyed_parts_loss(y: torch.Tensor, x: torch.Tensor, families: list[str]) -> torch.Tensor:
-    """`losses.colour_key_loss` of each family's keyed part (`KEYED_PARTS`) on that family's
-    items only, averaged over the families present: a key colour elsewhere (a red ball's
-    shading near the mouth's dark red) is not that part."""
+def per_family_loss(y: torch.Tensor, x: torch.Tensor, families: list[str], losses: dict) -> torch.Tensor:
+    """Each family's loss (`losses`: family -> loss(y, x)) on that family's items only, averaged
+    over the families present (0 when the batch has none of them)."""
     terms = []
-    for family, colour in KEYED_PARTS.items():
+    for family, loss in losses.items():
         items = [i for i, f in enumerate(families) if f == family]
         if items:
-            terms.append(colour_key_loss(y[items], x[items], [colour]))
+            terms.append(loss(y[items], x[items]))
     return torch.stack(terms).mean() if terms else y.new_zeros(())
+
+
+def keyed_parts_loss(y: torch.Tensor, x: torch.Tensor, families: list[str]) -> torch.Tensor:
+    """`losses.colour_key_loss` of each family's keyed part (`KEYED_PARTS`) on that family's
+    items only: a key colour elsewhere (a red ball's shading near the mouth's dark red) is not
+    that part."""
+    return per_family_loss(y, x, families, {family: partial(colour_key_loss, colours=[colour])
+                                            for family, colour in KEYED_PARTS.items()})
 
 
 def mask_colour_loss(y: torch.Tensor, x: torch.Tensor, families: list[str], floor_row: int,
                      asked=tuple(MASK_COLOUR_FAMILIES)) -> torch.Tensor:
     """`losses.object_colour_loss` on the items of the `asked` families of MASK_COLOUR_FAMILIES
-    only, each with its own mask (whole or solid core), averaged over the families present (0
-    when the batch has none)."""
-    terms = []
-    for family in asked:
-        solid = MASK_COLOUR_FAMILIES[family]
-        items = [i for i, f in enumerate(families) if f == family]
-        if items:
-            terms.append(object_colour_loss(y[items], x[items], OBJECT_THRESHOLD, floor_row, solid=solid))
-    return torch.stack(terms).mean() if terms else y.new_zeros(())
+    only, each with its own mask (whole or solid core)."""
+    return per_family_loss(y, x, families, {
+        family: partial(object_colour_loss, threshold=OBJECT_THRESHOLD, floor_row=floor_row,
+                        solid=MASK_COLOUR_FAMILIES[family]) for family in asked})
 
 
 def audio_batch(buf: ClipBuffer, rng, batch: int, seconds: float, sr: int, spt: int, device,
