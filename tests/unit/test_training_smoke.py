@@ -324,8 +324,9 @@ def test_object_colour_loss_reads_the_tint_of_a_glass_and_its_shards_and_a_dim_h
     """The colour the tint detector reads is the mean (its median) over the object mask: the
     loss costs the glass and its shards drawn in another tint, the shards drawn as dim
     smudges (mask pixels barely over the threshold) and a dim halo around the glass, not a
-    haze under the threshold; the target costs (almost) nothing, frames without an object nothing at all. On a training
-    batch it is asked of glass items (and balls, below), not of the other families."""
+    haze under the threshold; the target costs (almost) nothing, frames without an object
+    nothing at all. On a training batch it is asked of glass items (and balls, below), not of
+    the other families."""
     import torch
 
     from talkie.models.evaluation.clipdata import OBJECT_THRESHOLD
