@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from .checkpoint import CheckpointError, load_checkpoint, load_into, save_checkpoint
 from .codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig, codec_config
 from .codecs.audio_codec import NEW_CODEC_UPSAMPLE
-from .config import STEMS, AVConfig
+from .config import PITCHED_STEMS, STEMS, AVConfig
 from .joint_model import JointConfig, JointModel
 
 FORMAT = "talkie-av/1"
@@ -77,7 +77,8 @@ class TalkieModel(nn.Module):
             raise ValueError(f"expected 1 or {len(STEMS)} stems, got {S}")
         pad = cfg.padded_samples - N
         stems = F.pad(stems, (0, max(0, pad)))[..., :cfg.padded_samples]
-        z = self.audio_codec.encode(stems.reshape(B * len(STEMS), -1))              # [B*S, La, d]
+        pitched = torch.tensor([s in PITCHED_STEMS for s in STEMS], device=stems.device).repeat(B)
+        z = self.audio_codec.encode(stems.reshape(B * len(STEMS), -1), pitched)      # [B*S, La, d]
         z = z.reshape(B, len(STEMS), z.shape[1], -1).permute(0, 2, 1, 3).flatten(2)   # [B, La, S*d]
         return (z - self.audio_mean) / self.audio_std
 
@@ -121,7 +122,7 @@ class TalkieModel(nn.Module):
         video = VideoCodecConfig(height=av.height, width=av.width, frames_per_latent=av.frames_per_latent)
         audio = AudioCodecConfig(sample_rate=av.sample_rate, n_fft=av.stft_window, hop=av.stft_hop,
                                  hops_per_token=av.hops_per_token, upsample=NEW_CODEC_UPSAMPLE)
-        joint = JointConfig(video_dim=video.latent_dim, audio_dim=audio.latent_dim * len(STEMS), **spec["joint"])
+        joint = JointConfig(video_dim=video.latent_dim, audio_dim=audio.channels * len(STEMS), **spec["joint"])
         return cls(av, video, audio, joint)
 
     @classmethod

@@ -9,6 +9,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 STEMS = ("effects", "ambience", "voice", "music")
+PITCHED_STEMS = ("voice", "music")  # where an audio codec with pitch channels tracks the pitch
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .pitch import PITCH_CHANNELS, harmonic_turn, pitch_at_frames, track_pitch
+
 
 @dataclass
 class AudioCodecConfig:
@@ -36,9 +38,18 @@ class AudioCodecConfig:
     fine_fft: int = 0
     fine_max_hz: float = 0.0
     phase: str = "direct"     # see PHASE_MODES
+    # After the learned numbers, each token carries its stem's tracked pitch (`pitch`: voicing,
+    # log f0), and an integrated-phase decoder may turn each bin as the harmonic of that f0
+    # nearest it. 0 = none (the shipped codec); PITCH_CHANNELS = on.
+    pitch_channels: int = 0
 
     def to_dict(self):
         return asdict(self)
+
+    @property
+    def channels(self) -> int:
+        """Numbers per stem per token in the latent: the learned ones, then the pitch."""
+        return self.latent_dim + self.pitch_channels
 
 
 class ResBlock1d(nn.Module):
@@ -94,7 +105,11 @@ class AudioCodec(nn.Module):
             downs += [ResBlock1d(c), nn.Conv1d(c, c, 4, stride=2, padding=1)]
         downs += [ResBlock1d(c), nn.GroupNorm(1, c), nn.Conv1d(c, cfg.latent_dim, 1)]
         self.enc = nn.Sequential(*downs)
-        ups = [nn.Conv1d(cfg.latent_dim, w, 3, padding=1)]
+        if cfg.pitch_channels not in (0, PITCH_CHANNELS):
+            raise ValueError(f"pitch_channels is 0 (off) or {PITCH_CHANNELS}, got {cfg.pitch_channels}")
+        if cfg.pitch_channels and cfg.phase != "integrated":
+            raise ValueError("pitch channels steer the phase turn: they need phase='integrated'")
+        ups = [nn.Conv1d(cfg.channels, w, 3, padding=1)]
         for _ in range(steps):
             ups += [ResBlock1d(w), upsample_twice(w, cfg.upsample)]
         ups += [ResBlock1d(w, d) for d in [1, 2, 4, 1][: cfg.decoder_blocks]]
@@ -107,6 +122,14 @@ class AudioCodec(nn.Module):
             nn.init.zeros_(self.advance.weight)
             with torch.no_grad():
                 self.advance.bias.copy_(torch.cat([torch.ones(bins), torch.zeros(bins)]))  # no turn
+        if cfg.pitch_channels:
+            # per frame and bin, how much of the turn follows the tracked harmonic, times the
+            # voicing: unvoiced frames (and the unpitched stems, whose pitch is zeros) keep the
+            # learned turn exactly. Starts at one half: a gate started nearly shut would take
+            # Adam ~10k steps to open
+            self.harmonic_gate = nn.Conv1d(w, bins, 1)
+            nn.init.zeros_(self.harmonic_gate.weight)
+            nn.init.zeros_(self.harmonic_gate.bias)
 
     # --- spectra -------------------------------------------------------------------------
     @property
@@ -128,12 +151,19 @@ class AudioCodec(nn.Module):
             feats = torch.cat([feats, torch.log(fine[:, :self.fine_bins].abs() + 1e-4)[..., :-1]], 1)
         return feats
 
-    def encode(self, wave: torch.Tensor) -> torch.Tensor:
-        """wave [N, S] -> latent [N, S/(hop*hops_per_token), latent_dim]."""
-        return self.enc(self.spectrum_features(wave)).transpose(1, 2)
+    def encode(self, wave: torch.Tensor, pitched: torch.Tensor | None = None) -> torch.Tensor:
+        """wave [N, S] -> latent [N, S/(hop*hops_per_token), channels]. `pitched` [N] bool:
+        which rows' pitch is tracked (default all); the others carry zeros there (unvoiced)."""
+        z = self.enc(self.spectrum_features(wave)).transpose(1, 2)
+        if not self.cfg.pitch_channels:
+            return z
+        pitch = track_pitch(wave, self.cfg.sample_rate, self.cfg.hop * self.cfg.hops_per_token)[:, :z.shape[1]]
+        if pitched is not None:
+            pitch = pitch * pitched.to(pitch.device, pitch.dtype)[:, None, None]
+        return torch.cat([z, pitch.to(z.dtype)], -1)
 
     def head_spectrum(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """latent [N, L, latent_dim] -> the STFT the decoder asks for, [N, bins,
+        """latent [N, L, channels] -> the STFT the decoder asks for, [N, bins,
         L*hops_per_token] complex (one frame per hop, framed as `spectrum_features`), and
         with integrated phase the per-frame phase turn ([N, bins, frames] complex of unit
         length, for `phase_advance_loss`; None otherwise)."""
@@ -149,8 +179,20 @@ class AudioCodec(nn.Module):
             a = self.advance(feats).float()
             step = torch.complex(a[:, :bins], a[:, bins:])
             step = step / (step.abs() + 1e-8)
+            if self.cfg.pitch_channels:
+                step = self._follow_harmonics(step, feats, z[..., self.cfg.latent_dim:])
             spec = spec * torch.polar(torch.ones_like(mag), torch.cumsum(step.angle(), -1))
         return spec, step
+
+    def _follow_harmonics(self, step: torch.Tensor, feats: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
+        """Blend the learned phase turn [N, bins, frames] with the tracked harmonic's, by the
+        gate times the voicing: unvoiced frames keep the learned turn."""
+        f0, voicing = pitch_at_frames(pitch.float(), self.cfg.hops_per_token)
+        frames = step.shape[-1]
+        harmonic = harmonic_turn(f0[:, :frames], self.cfg.n_fft, self.cfg.hop, self.cfg.sample_rate)
+        gate = torch.sigmoid(self.harmonic_gate(feats).float()) * voicing[:, None, :frames]
+        mixed = (1 - gate) * step + gate * harmonic
+        return mixed / (mixed.abs() + 1e-8)
 
     def spectrum_to_wave(self, spec: torch.Tensor) -> torch.Tensor:
         """`head_spectrum`'s STFT [N, bins, frames] -> wave [N, frames*hop]."""
@@ -159,5 +201,5 @@ class AudioCodec(nn.Module):
                            length=(spec.shape[-1] - 1) * self.cfg.hop)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """latent [N, L, latent_dim] -> wave [N, L*hop*hops_per_token]."""
+        """latent [N, L, channels] -> wave [N, L*hop*hops_per_token]."""
         return self.spectrum_to_wave(self.head_spectrum(z)[0])

@@ -130,14 +130,23 @@ def codec_round_trip(model, clip, cfg: AVConfig, streams: str = "both") -> ClipD
 def with_codecs(model, codecs: dict[str, str]):
     """`model` with whole codecs (encoder and decoder) replaced by codec files, {"audio" or
     "video": path}: a codec's ceiling, measured before any transformer learns its latents."""
+    import torch
+
     from ..checkpoint import load_into
     from ..codecs import AudioCodec, VideoCodec, codec_config
+    from ..config import STEMS
     from ..training.train_codecs import load_codec_checkpoint
     for which, path in codecs.items():
         tensors, meta = load_codec_checkpoint(path, which)
         codec = {"audio": AudioCodec, "video": VideoCodec}[which](codec_config(which, meta["config"]))
         load_into(codec, tensors, "", path)
         setattr(model, f"{which}_codec", codec.eval().requires_grad_(False))
+        width = codec.cfg.channels * len(STEMS) if which == "audio" else codec.cfg.latent_dim
+        if getattr(model, f"{which}_mean").numel() != width:
+            # a latent of another width (pitch channels, say): the round trip encodes and
+            # decodes, so the transformer's latent statistics do not apply; unit ones do
+            setattr(model, f"{which}_mean", torch.zeros(width))
+            setattr(model, f"{which}_std", torch.ones(width))
     return model
 
 

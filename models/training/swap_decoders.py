@@ -38,7 +38,8 @@ def swap_decoder(model: TalkieModel, which: str, codec_tensors: dict[str, torch.
         theirs = {k: type(mine[k])(v) if isinstance(mine[k], tuple) else v for k, v in theirs.items()}
         changed = sorted(k for k in mine if theirs[k] != mine[k])
         if any(k not in DECODER_FIELDS[which] for k in changed):
-            raise CheckpointError(f"{source!r} is a {which} codec of another shape ({', '.join(changed)} differ)")
+            raise CheckpointError(f"{source!r} is {'an' if which == 'audio' else 'a'} {which} codec of another shape "
+                                  f"({', '.join(changed)} differ)")
         if changed:  # a decoder built another way: a new codec, the encoder carried over
             rebuilt = type(codec)(type(codec.cfg)(**theirs))
             load_with_new_decoder(rebuilt, codec.state_dict(), source)
@@ -76,7 +77,10 @@ def main(argv=None) -> int:
     for which, path in (("video", args.video_codec), ("audio", args.audio_codec)):
         if path:
             tensors, meta = load_checkpoint(path)
-            n = swap_decoder(model, which, tensors, path, config=meta.get("config"))
+            try:
+                n = swap_decoder(model, which, tensors, path, config=meta.get("config"))
+            except CheckpointError as e:  # a codec that does not fit: say why, write nothing
+                raise SystemExit(f"swap_decoders: {e}") from None
             keep[f"{which}_decoder"] = {"from": os.path.basename(path), "codec_step": meta.get("step")}
             print(f"{which} decoder replaced ({n} tensors) from {path}")
     model.save(args.out, extra_meta=keep)

@@ -42,7 +42,8 @@ from ..av_model import FORMAT
 from ..checkpoint import CheckpointError, load_checkpoint, load_into, save_checkpoint
 from ..codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig
 from ..codecs.audio_codec import NEW_CODEC_UPSAMPLE, PHASE_MODES, UPSAMPLE_MODES
-from ..config import STEMS, AVConfig
+from ..codecs.pitch import PITCH_CHANNELS
+from ..config import PITCHED_STEMS, STEMS, AVConfig
 from ..evaluation.clipdata import OBJECT_THRESHOLD
 from ..evaluation.sync_eval import KEYED_PARTS
 from ..world.families.common import floor_y
@@ -74,7 +75,7 @@ ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
 
 # What a decoder built another way may start fresh: the audio decoder's layers (another
 # upsampling or phase mode), the video decoder's temporal layers (added at zero).
-NEW_DECODER_PARTS = {AudioCodec: ("dec.", "advance."), VideoCodec: ("temporal.",)}
+NEW_DECODER_PARTS = {AudioCodec: ("dec.", "advance.", "harmonic_gate."), VideoCodec: ("temporal.",)}
 
 
 def load_with_new_decoder(model: AudioCodec | VideoCodec, tensors: dict[str, torch.Tensor], source: str) -> int:
@@ -91,6 +92,16 @@ def load_with_new_decoder(model: AudioCodec | VideoCodec, tensors: dict[str, tor
                               "another way")
     model.load_state_dict({**own, **{k: v.float() for k, v in shared.items()}})
     return len(fresh)
+
+
+def with_pitch_inputs(tensors: dict[str, torch.Tensor], latent_dim: int) -> dict[str, torch.Tensor]:
+    """An audio codec's weights without pitch channels, its decoder's first layer widened to
+    read them through zero weights: the grown decoder decodes every latent as before."""
+    first = tensors["dec.0.weight"]
+    if first.shape[1] != latent_dim:
+        raise CheckpointError(f"the audio decoder reads {first.shape[1]} channels, expected {latent_dim}")
+    grown = torch.cat([first, first.new_zeros(first.shape[0], PITCH_CHANNELS, first.shape[2])], 1)
+    return {**tensors, "dec.0.weight": grown}
 
 
 def load_codec_checkpoint(path: str, which: str) -> tuple[dict[str, torch.Tensor], dict]:
@@ -152,10 +163,11 @@ def mask_colour_loss(y: torch.Tensor, x: torch.Tensor, families: list[str], floo
 
 def audio_batch(buf: ClipBuffer, rng, batch: int, seconds: float, sr: int, spt: int, device,
                 stem_share: np.ndarray | None = None):
-    """`batch` one-stem segments of `seconds`; each stem drawn with `stem_share` (STEMS
-    order; default: all alike)."""
+    """`batch` one-stem segments of `seconds`, each stem drawn with `stem_share` (STEMS
+    order; default: all alike), and which of them are of a stem whose pitch is tracked."""
     n = int(seconds * sr) // spt * spt
     out = np.zeros((batch, n), np.float32)
+    pitched = np.zeros(batch, bool)
     N = buf.stems.shape[-1]
     for b in range(batch):
         for _ in range(6):  # prefer non-silent stems; silence still appears and must stay silent
@@ -166,7 +178,8 @@ def audio_batch(buf: ClipBuffer, rng, batch: int, seconds: float, sr: int, spt: 
             if np.abs(seg).max() > 1e-3 or rng.random() < 0.1:
                 break
         out[b] = seg * (rng.uniform(0.5, 1.5) if np.abs(seg).max() < 0.6 else 1.0)
-    return torch.from_numpy(out).to(device)
+        pitched[b] = STEMS[s] in PITCHED_STEMS
+    return torch.from_numpy(out).to(device), torch.from_numpy(pitched).to(device)
 
 
 def main(argv=None):
@@ -265,6 +278,10 @@ def main(argv=None):
                          "(e.g. 1024: 15.6 Hz bins, so it can keep a note's pitch)")
     ap.add_argument("--fine-max-hz", type=float, default=2000.0,
                     help="audio: the highest frequency of the long-window spectrum the encoder reads")
+    ap.add_argument("--pitch-channels", action="store_true",
+                    help="give the audio latent the tracked pitch of the voice and music stems (models/codecs/pitch.py; "
+                         "integrated phase only). A codec without it grows it: its decoder reads the new channels through "
+                         "zero weights and the harmonic gate starts nearly shut, so it starts where it was")
     ap.add_argument("--decoder-only", action="store_true",
                     help="train only the decoder (the encoder, hence every latent, stays as it is)")
     ap.add_argument("--audio-upsample", choices=UPSAMPLE_MODES, default=None,
@@ -313,6 +330,8 @@ def main(argv=None):
             if getattr(args, flag) and args.which != stream:
                 article = "an" if stream == "audio" else "a"
                 ap.error(f"--{flag.replace('_', '-')} is {article} {stream} loss (--which {stream})")
+    if args.pitch_channels and args.which != "audio":
+        ap.error("--pitch-channels gives the audio latent a pitch side channel (--which audio)")
     if (args.line_stats_moving or args.line_stats_long_px) and not args.line_stats_weight:
         ap.error("--line-stats-moving and --line-stats-long-px extend the line statistics: give --line-stats-weight too")
     if args.latents_per_item < 1 or (args.latents_per_item > 1 and args.which != "video"):
@@ -348,9 +367,13 @@ def main(argv=None):
         fine_fft = saved.get("fine_fft", 0) if start_from else (args.fine_fft or 0)
         fine_max_hz = saved.get("fine_max_hz", 0.0) if start_from else (args.fine_max_hz if fine_fft else 0.0)
         saved_phase = saved.get("phase", AudioCodecConfig.phase)
+        saved_pitch = saved.get("pitch_channels", 0)
         cfg = AudioCodecConfig(sample_rate=av.sample_rate, n_fft=av.stft_window, hop=av.stft_hop,
                                hops_per_token=av.hops_per_token, upsample=args.audio_upsample or saved_upsample,
-                               fine_fft=fine_fft, fine_max_hz=fine_max_hz, phase=args.audio_phase or saved_phase)
+                               fine_fft=fine_fft, fine_max_hz=fine_max_hz, phase=args.audio_phase or saved_phase,
+                               pitch_channels=PITCH_CHANNELS if args.pitch_channels else saved_pitch)
+        if cfg.pitch_channels and cfg.phase != "integrated":
+            ap.error("--pitch-channels steers an audio decoder with integrated phase (--audio-phase integrated)")
         model = AudioCodec(cfg)
         batch = args.batch or 12
     if args.phase_advance_weight and (args.which != "audio" or cfg.phase != "integrated"):
@@ -360,7 +383,11 @@ def main(argv=None):
     latent_noise = args.latent_noise if args.latent_noise is not None else LATENT_NOISE[args.which]
     step = 0
     if start_from:
-        if args.which == "audio" and (cfg.upsample, cfg.phase) != (saved_upsample, saved_phase):
+        if args.which == "audio" and cfg.pitch_channels and not saved_pitch:
+            fresh = load_with_new_decoder(model, with_pitch_inputs(tensors, cfg.latent_dim), start_from)
+            print(f"{start_from}: pitch channels added (decoder reads them through zero weights); "
+                  f"{fresh} decoder tensors start fresh")
+        elif args.which == "audio" and (cfg.upsample, cfg.phase) != (saved_upsample, saved_phase):
             fresh = load_with_new_decoder(model, tensors, start_from)
             print(f"{start_from}: decoder upsampling {saved_upsample} -> {cfg.upsample}, phase {saved_phase} -> "
                   f"{cfg.phase}; {fresh} decoder tensors start fresh")
@@ -438,11 +465,15 @@ def main(argv=None):
             if args.streak_density_weight:
                 loss = loss + args.streak_density_weight * streak_density_loss(y, x, floor_row)
         else:
-            x = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token, args.device,
-                            stem_share)
+            x, pitched = audio_batch(buf, rng, batch, 1.0, cfg.sample_rate, cfg.hop * cfg.hops_per_token,
+                                     args.device, stem_share)
             with torch.set_grad_enabled(not args.decoder_only):
-                z = model.encode(x)
-            z = z + latent_noise * torch.randn_like(z)
+                z = model.encode(x, pitched)
+            # noise on the learned numbers only: a tracked pitch off by the noise would be a
+            # wrong note the decoder cannot tell from a right one
+            noise = torch.randn_like(z)
+            noise[..., cfg.latent_dim:] = 0
+            z = z + latent_noise * noise
             asked, step_turn = model.head_spectrum(z)
             y = model.spectrum_to_wave(asked)
             loss = multires_stft_loss(y, x) + envelope_loss(y, x, cfg.sample_rate) + 1e-4 * z.pow(2).mean()

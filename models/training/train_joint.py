@@ -29,7 +29,7 @@ from ..av_model import TalkieModel
 from ..checkpoint import load_checkpoint, load_into, save_checkpoint
 from ..codecs import codec_config
 from ..colour_grounding import COLOUR_VOCABULARY_KEY
-from ..config import AVConfig
+from ..config import STEMS, AVConfig
 from ..joint_model import JointConfig
 from ..precision import PRECISIONS, precision_name, uses_bf16
 from ..text_encoder import TextEmbedding
@@ -158,7 +158,7 @@ def build_model(cfg_json, codec_dir):
     tv, mv = load_checkpoint(video_path)
     ta, ma = load_checkpoint(audio_path)
     vcfg, acfg = codec_config("video", mv["config"]), codec_config("audio", ma["config"])
-    jcfg = JointConfig(video_dim=vcfg.latent_dim, audio_dim=acfg.latent_dim * 4, **cfg_json["joint"])
+    jcfg = JointConfig(video_dim=vcfg.latent_dim, audio_dim=acfg.channels * len(STEMS), **cfg_json["joint"])
     model = TalkieModel(av, vcfg, acfg, jcfg)
     load_into(model.video_codec, tv, "", "video codec")
     load_into(model.audio_codec, ta, "", "audio codec")

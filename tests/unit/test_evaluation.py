@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from talkie.models.config import AVConfig
+from talkie.models.config import STEMS, AVConfig
 from talkie.models.evaluation import ClipData, coherent_frames, sync_eval
 from talkie.models.evaluation import detectors as D
 from talkie.models.evaluation.evaluate import main, run
@@ -238,6 +238,36 @@ def test_a_codec_file_replaces_the_checkpoints_codec_in_a_round_trip(tmp_path):
     with pytest.raises(SystemExit):  # a codec file without a round trip has nothing to replace
         main(["--checkpoint", str(ckpt), "--audio-codec", str(tmp_path / "audio_codec.safetensors"),
               "--out", str(out)])
+
+
+def test_a_codec_with_pitch_channels_takes_a_round_trip_through_a_model_without_them(tmp_path):
+    """A wider audio latent (the tracked pitch) than the checkpoint's transformer knows: the
+    round trip encodes and decodes with the file's codec, its latent statistics left out, and
+    the music stem's pitch is tracked (the effects stem's is not)."""
+    import talkie.models
+    from talkie.models.av_model import TalkieModel
+    from talkie.models.checkpoint import save_checkpoint
+    from talkie.models.codecs import AudioCodec, AudioCodecConfig
+    from talkie.models.evaluation.evaluate import codec_round_trip, with_codecs
+    from talkie.models.world import render_clip
+
+    torch.manual_seed(0)
+    model = TalkieModel.from_size_config(str(Path(talkie.models.__file__).parent / "configs" / "talkie-tiny.json"))
+    ckpt = tmp_path / "tiny.safetensors"
+    model.save(str(ckpt))
+    acfg = AudioCodecConfig(**{**model.audio_codec.cfg.to_dict(), "phase": "integrated", "pitch_channels": 2})
+    codec = AudioCodec(acfg)
+    save_checkpoint(str(tmp_path / "audio_codec.safetensors"), codec.state_dict(),
+                    {"kind": "audio_codec", "config": acfg.to_dict(), "step": 1})
+    swapped = with_codecs(TalkieModel.load(str(ckpt)), {"audio": str(tmp_path / "audio_codec.safetensors")})
+    assert swapped.audio_mean.shape == (40,) and torch.equal(swapped.audio_std, torch.ones(40))
+    cfg = AVConfig(seconds=2.0)
+    clip = render_clip(2, cfg, family="keyboard", split="heldout")
+    with torch.no_grad():
+        z = swapped.encode_audio(torch.from_numpy(np.stack([clip.stems[k] for k in STEMS]))[None].float(), cfg)
+    per_stem = z[0].reshape(z.shape[1], len(STEMS), 10)
+    assert (per_stem[:, STEMS.index("effects"), 8:] == 0).all() and (per_stem[:, STEMS.index("music"), 8] > 0.5).any()
+    assert codec_round_trip(swapped, clip, cfg, "audio").stems["music"].shape == (cfg.num_samples,)
 
 
 def test_latent_probe_reads_what_the_tokens_carry_and_not_what_they_do_not():

@@ -1089,3 +1089,39 @@ def test_a_video_decoder_can_take_temporal_layers_and_swap_into_the_model_it_cam
         res = _run(["talkie.models.training.train_codecs", "--which", which, "--temporal-mixing", "--latents-per-item",
                     per_item, "--minutes", "0.01", "--out", str(tmp_path / "no")], tmp_path, returncode=2)
         assert message in res.stderr, which
+
+
+def test_an_audio_codec_grows_pitch_channels_decoder_only_and_keeps_them(tmp_path):
+    """--pitch-channels on a trained integrated-phase codec: the encoder stays bit-identical,
+    the latent gains the tracked pitch, a resumed run keeps it, and a video codec or a
+    direct-phase decoder is refused it. The grown codec is a new latent (10 numbers a stem),
+    so swap_decoders refuses it for the model whose transformer knows 8."""
+    import torch
+
+    model = TalkieModel.from_size_config(TINY)
+    model.audio_codec = type(model.audio_codec)(type(model.audio_codec.cfg)(
+        **{**model.audio_codec.cfg.to_dict(), "phase": "integrated"}))
+    model_path = tmp_path / "model.safetensors"
+    model.save(str(model_path))
+    base = ["talkie.models.training.train_codecs", "--which", "audio", "--decoder-only", "--minutes", "0.03",
+            "--buffer", "4", "--batch", "2", "--phase-advance-weight", "1", "--out", str(tmp_path / "ft")]
+    res = _run(base + ["--pitch-channels", "--init-from", str(model_path), "--stem-weights", "voice=3"], tmp_path)
+    assert "pitch channels added" in res.stdout
+    path = tmp_path / "ft" / "audio_codec.safetensors"
+    after, meta = load_checkpoint(str(path))
+    assert meta["config"]["pitch_channels"] == 2 and after["dec.0.weight"].shape[1] == 10
+    assert "harmonic_gate.weight" in after
+    before = model.audio_codec.state_dict()
+    assert all(torch.equal(before[k].half().float(), after[k].half().float()) for k in before if k.startswith("enc."))
+    _run(base + ["--resume"], tmp_path)
+    assert load_checkpoint(str(path))[1]["config"]["pitch_channels"] == 2
+    res = _run(["talkie.models.training.train_codecs", "--which", "video", "--pitch-channels", "--minutes", "0.01",
+                "--out", str(tmp_path / "v")], tmp_path, returncode=2)
+    assert "--pitch-channels gives the audio latent" in res.stderr
+    res = _run(base + ["--pitch-channels", "--audio-phase", "direct", "--init-from", str(model_path)], tmp_path,
+               returncode=2)
+    assert "integrated phase" in res.stderr
+    res = _run(["talkie.models.training.swap_decoders", "--checkpoint", str(model_path), "--audio-codec", str(path),
+                "--out", str(tmp_path / "swapped.safetensors")], tmp_path, returncode=1)
+    assert "pitch_channels differ" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "swapped.safetensors").exists()
