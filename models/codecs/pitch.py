@@ -22,7 +22,7 @@ PITCH_CHANNELS = 2          # (voicing 0..1, log2 of f0 over REFERENCE_HZ; 0 whe
 REFERENCE_HZ = 200.0
 F0_RANGE_HZ = (60.0, 1000.0)
 WINDOW = 1024               # samples a token's pitch is read over (64 ms at 16 kHz), centred on it
-DIP_THRESHOLD = 0.15
+DIP_THRESHOLD = 0.15        # YIN's absolute threshold on the normalised difference
 VOICED = 0.5                # voicing above which the log-f0 channel is set (below: 0)
 SILENCE_RMS = 1e-4
 

@@ -74,7 +74,8 @@ ENCODER_PARTS = {"video": ("enc", "to_latent"), "audio": ("enc",)}
 
 
 # What a decoder built another way may start fresh: the audio decoder's layers (another
-# upsampling or phase mode), the video decoder's temporal layers (added at zero).
+# upsampling or phase mode) and its harmonic gate (pitch channels added), the video decoder's
+# temporal layers (added at zero).
 NEW_DECODER_PARTS = {AudioCodec: ("dec.", "advance.", "harmonic_gate."), VideoCodec: ("temporal.",)}
 
 
@@ -280,8 +281,9 @@ def main(argv=None):
                     help="audio: the highest frequency of the long-window spectrum the encoder reads")
     ap.add_argument("--pitch-channels", action="store_true",
                     help="give the audio latent the tracked pitch of the voice and music stems (models/codecs/pitch.py; "
-                         "integrated phase only). A codec without it grows it: its decoder reads the new channels through "
-                         "zero weights and the harmonic gate starts nearly shut, so it starts where it was")
+                         "integrated phase only). A codec without it grows it: its encoder stays as it is, its decoder reads "
+                         "the new channels through zero weights, and unvoiced frames (all of the effects and ambience "
+                         "stems) decode exactly as before")
     ap.add_argument("--decoder-only", action="store_true",
                     help="train only the decoder (the encoder, hence every latent, stays as it is)")
     ap.add_argument("--audio-upsample", choices=UPSAMPLE_MODES, default=None,
