@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 
-import numpy as np
 import torch
 
 from ..av_model import TalkieModel
@@ -48,17 +47,12 @@ def grow_transformer_audio(old: dict[str, torch.Tensor], grown: dict[str, torch.
 def measured_statistics(model: TalkieModel, clips: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-channel mean and spread of the model's raw audio latent over rendered clips (a
     channel that never moves, such as an unpitched stem's pitch, gets mean 0 and spread 1)."""
+    from ..evaluation.evaluate import rendered_stems
     from ..world import render_clip
     cfg = model.av
-    model.audio_mean.zero_()
-    model.audio_std.fill_(1.0)
-    latents = []
     with torch.no_grad():
-        for i in range(clips):
-            clip = render_clip(seed + i, cfg)
-            stems = torch.from_numpy(np.stack([clip.stems[k] for k in STEMS]))[None].float()
-            latents.append(model.encode_audio(stems, cfg)[0])
-    z = torch.cat(latents)
+        z = torch.cat([model.encode_audio(rendered_stems(render_clip(seed + i, cfg)), cfg)[0]
+                       for i in range(clips)]) * model.audio_std + model.audio_mean
     mean, std = z.mean(0), z.std(0)
     still = std < 1e-3
     return torch.where(still, torch.zeros_like(mean), mean), torch.where(still, torch.ones_like(std), std + 1e-4)

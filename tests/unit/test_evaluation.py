@@ -248,7 +248,7 @@ def test_a_codec_with_pitch_channels_takes_a_round_trip_through_a_model_without_
     from talkie.models.av_model import TalkieModel
     from talkie.models.checkpoint import save_checkpoint
     from talkie.models.codecs import AudioCodec, AudioCodecConfig
-    from talkie.models.evaluation.evaluate import codec_round_trip, with_codecs
+    from talkie.models.evaluation.evaluate import codec_round_trip, rendered_stems, with_codecs
     from talkie.models.world import render_clip
 
     torch.manual_seed(0)
@@ -264,7 +264,7 @@ def test_a_codec_with_pitch_channels_takes_a_round_trip_through_a_model_without_
     cfg = AVConfig(seconds=2.0)
     clip = render_clip(2, cfg, family="keyboard", split="heldout")
     with torch.no_grad():
-        z = swapped.encode_audio(torch.from_numpy(np.stack([clip.stems[k] for k in STEMS]))[None].float(), cfg)
+        z = swapped.encode_audio(rendered_stems(clip), cfg)
     per_stem = z[0].reshape(z.shape[1], len(STEMS), 10)
     assert (per_stem[:, STEMS.index("effects"), 8:] == 0).all() and (per_stem[:, STEMS.index("music"), 8] > 0.5).any()
     assert codec_round_trip(swapped, clip, cfg, "audio").stems["music"].shape == (cfg.num_samples,)
