@@ -157,11 +157,10 @@ class AudioCodec(nn.Module):
         z = self.enc(self.spectrum_features(wave)).transpose(1, 2)
         if not self.cfg.pitch_channels:
             return z
-        rows = slice(None) if pitched is None else pitched.to(wave.device)
-        pitch = z.new_zeros(*z.shape[:2], PITCH_CHANNELS)
-        tracked = track_pitch(wave[rows], self.cfg.sample_rate, self.cfg.hop * self.cfg.hops_per_token)
-        pitch[rows] = tracked[:, :z.shape[1]].to(z.dtype)  # the unpitched rows are not tracked at all
-        return torch.cat([z, pitch], -1)
+        pitch = track_pitch(wave, self.cfg.sample_rate, self.cfg.hop * self.cfg.hops_per_token)[:, :z.shape[1]]
+        if pitched is not None:
+            pitch = pitch * pitched.to(pitch.device, pitch.dtype)[:, None, None]
+        return torch.cat([z, pitch.to(z.dtype)], -1)
 
     def head_spectrum(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """latent [N, L, channels] -> the STFT the decoder asks for, [N, bins,
