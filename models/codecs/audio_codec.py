@@ -157,10 +157,13 @@ class AudioCodec(nn.Module):
         z = self.enc(self.spectrum_features(wave)).transpose(1, 2)
         if not self.cfg.pitch_channels:
             return z
-        pitch = track_pitch(wave, self.cfg.sample_rate, self.cfg.hop * self.cfg.hops_per_token)[:, :z.shape[1]]
-        if pitched is not None:
-            pitch = pitch * pitched.to(pitch.device, pitch.dtype)[:, None, None]
-        return torch.cat([z, pitch.to(z.dtype)], -1)
+        pitch = z.new_zeros(z.shape[0], z.shape[1], self.cfg.pitch_channels)
+        rows = torch.arange(len(wave)) if pitched is None else pitched.cpu().nonzero()[:, 0]
+        if len(rows):  # only the pitched rows are tracked (an empty batch would reach the FFT otherwise)
+            hop = self.cfg.hop * self.cfg.hops_per_token
+            pitch[rows.to(z.device)] = track_pitch(wave[rows.to(wave.device)], self.cfg.sample_rate,
+                                                   hop)[:, :z.shape[1]].to(z.dtype)
+        return torch.cat([z, pitch], -1)
 
     def head_spectrum(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """latent [N, L, channels] -> the STFT the decoder asks for, [N, bins,

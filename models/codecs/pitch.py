@@ -18,6 +18,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..config import PITCHED_STEMS, STEMS
+
 PITCH_CHANNELS = 2          # (voicing 0..1, log2 of f0 over REFERENCE_HZ; 0 where unvoiced)
 REFERENCE_HZ = 200.0
 F0_RANGE_HZ = (60.0, 1000.0)
@@ -105,3 +107,10 @@ def harmonic_turn(f0: torch.Tensor, n_fft: int, hop: int, sample_rate: int) -> t
     f0 = f0[:, None, :]
     harmonic = torch.round(centre / f0).clamp(min=1) * f0
     return torch.polar(torch.ones_like(harmonic), 2 * math.pi * harmonic * hop / sample_rate)
+
+
+def pitched_rows(clips: int, device=None) -> torch.Tensor:
+    """[clips * len(STEMS)] bool: which rows of a batch of clips' stems, flattened clip by clip
+    in STEMS order, carry their tracked pitch (`AudioCodec.encode`'s `pitched`); every path
+    that encodes stems for the model uses it, so the unpitched stems' pitch is zero everywhere."""
+    return torch.tensor([s in PITCHED_STEMS for s in STEMS], device=device).repeat(clips)

@@ -15,6 +15,7 @@ its own seeds and gradients are averaged with DDP (CUDA when available)."""
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -120,7 +121,10 @@ def make_batch(buf, rng, batch, av, empty, device, augment: TextAugment | None =
             token_wv.to(device), token_wa.to(device))
 
 
-def flow_loss(model, norm, batch, av, device, autocast):
+def flow_loss(model, norm, batch, av, device, autocast, anchor=None):
+    """The flow-matching loss (video, audio) of one batch; with `anchor`, also how far the
+    model's predictions moved from the frozen starting transformer's on the same inputs (0
+    without one)."""
     zv, za, tv, ta, keep_v, keep_a, cross, text_v, text_a, token_wv, token_wa = batch
     zv = (zv - norm[0]) / norm[1]
     za = (za - norm[2]) / norm[3]
@@ -132,18 +136,40 @@ def flow_loss(model, norm, batch, av, device, autocast):
     xa = (1 - ta_tok) * za + ta_tok * na
     times_v = av.video_token_times().float().to(device)[None].expand(B, -1)
     times_a = av.audio_token_times().float().to(device)[None].expand(B, -1)
+    inputs = (xv, xa, tv, ta, times_v, times_a, text_v, text_a, keep_v, keep_a, cross)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-        pv, pa = model(xv, xa, tv, ta, times_v, times_a, text_v, text_a, keep_v, keep_a, cross)
+        pv, pa = model(*inputs)
     # x0-prediction with the loss on velocity: weight (1/t)^2, clamped at low noise
     wv = 1.0 / tv_tok.clamp(min=0.05) ** 2
     wa = 1.0 / ta_tok.clamp(min=0.05) ** 2
-    lv = ((pv.float() - zv) ** 2 * wv).mean(-1)
-    la = ((pa.float() - za) ** 2 * wa).mean(-1)
     # the tokens to learn, weighted (event tokens count more when --event-weight > 1)
     mv, ma = (~keep_v).float() * token_wv, (~keep_a).float() * token_wa
-    lv = (lv * mv).sum() / mv.sum().clamp(min=1)
-    la = (la * ma).sum() / ma.sum().clamp(min=1)
-    return lv, la
+
+    def token_mean(err, w, m):
+        return ((err * w).mean(-1) * m).sum() / m.sum().clamp(min=1)
+
+    lv, la = token_mean((pv.float() - zv) ** 2, wv, mv), token_mean((pa.float() - za) ** 2, wa, ma)
+    if anchor is None:
+        return lv, la, torch.zeros(())
+    with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+        tv_pred, ta_pred = anchor.teacher(*inputs)
+    keep = anchor.audio_channels
+    drift = (token_mean((pv.float() - tv_pred.float()) ** 2, wv, mv)
+             + token_mean((pa.float()[..., keep] - ta_pred.float()[..., keep]) ** 2, wa, ma))
+    return lv, la, drift
+
+
+class Anchor:
+    """The run's starting transformer, frozen: `--anchor-weight` pays for moving away from its
+    predictions of the video latent and of the audio codec's own channels. The pitch channels
+    (`AudioCodecConfig.pitch_channels`, after add_pitch_channels) stay free, since the starting
+    model only writes zeros there: a continuation that must learn them keeps what it already
+    did well (the sync of the effects stem) by distilling from itself."""
+
+    def __init__(self, joint: torch.nn.Module, audio_cfg):
+        self.teacher = copy.deepcopy(joint).eval().requires_grad_(False)
+        per_stem = torch.arange(audio_cfg.channels * len(STEMS)) % audio_cfg.channels
+        self.audio_channels = (per_stem < audio_cfg.latent_dim).nonzero()[:, 0]
 
 
 def codec_paths(folder: str) -> tuple[str, str]:
@@ -251,6 +277,20 @@ def main(argv=None):
     ap.add_argument("--samples", default="ball,clap,face", metavar="FAMILY,...|none",
                     help="at every save, the saved model generates one held-out scene of each family, measured by "
                          "the project's sync metric (OUT/samples.jsonl) and written as an MP4 (OUT/samples/)")
+    ap.add_argument("--warm-latent-layers", type=int, default=0, metavar="STEPS",
+                    help="for this run's first STEPS steps only the layers whose shape follows a codec's latent "
+                         "(v_in, v_out, a_in, a_out) learn: after add_pitch_channels the new channels' loss starts "
+                         "high, and its gradient would otherwise reshape the trained transformer before the "
+                         "readout has caught up (the other weights still pass the gradient, so a step costs the same)")
+    ap.add_argument("--restart-ema", action="store_true",
+                    help="the EMA's warm-up counts from this run's first step instead of the weights' own count, so a "
+                         "continuation's EMA follows its new weights within a few hundred steps (without it, an "
+                         "--init-from run's EMA starts at its full decay and stays near the old weights)")
+    ap.add_argument("--anchor-weight", type=float, default=0.0,
+                    help="weight of a distillation term that keeps the transformer's predictions of the video and "
+                         "of the audio codec's own channels near those of the weights the run started from (a "
+                         "frozen copy; the pitch channels stay free). For a continuation that must learn something "
+                         "new without losing what it does well; costs one more forward pass a step")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--precision", choices=tuple(PRECISIONS), default="auto",
                     help="the transformer's precision: auto = bf16 on a CUDA GPU that computes it, fp32 on a CPU "
@@ -268,6 +308,10 @@ def main(argv=None):
         value = getattr(args, name)
         if value is not None and not (math.isfinite(value) and value > 0):
             ap.error(f"--{name.replace('_', '-')} must be a finite number > 0")
+    if not (math.isfinite(args.anchor_weight) and args.anchor_weight >= 0):
+        ap.error("--anchor-weight must be a finite number >= 0")
+    if args.warm_latent_layers < 0:
+        ap.error("--warm-latent-layers must be 0 or more")
     for name in ("workers", "batch", "steps", "fresh_per_step"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -349,6 +393,12 @@ def main(argv=None):
         step, trained_s, norm_ready = meta["step"], meta.get("trained_seconds", 0.0), True
         lineage = lineage_of(meta)
     first_step = 0 if args.resume else step
+    # the teacher is the weights this invocation starts from (a resumed run: where it stopped)
+    anchor = Anchor(joint, model.audio_codec.cfg) if args.anchor_weight > 0 else None
+    # where this run (not the weights) began: --warm-latent-layers and --restart-ema count from it
+    run_start = meta.get("run_start_step", 0) if args.resume and os.path.exists(state_path) else step
+    latent_layer_params = {id(p) for n, p in joint.named_parameters()
+                           if n.startswith(sum(LATENT_LAYERS.values(), ()))}
     net = torch.nn.parallel.DistributedDataParallel(joint) if distributed else joint
     # an --init-from run's workers encode with that model's own codecs, written beside its state
     codec_files = write_codecs(model, args.out) if args.init_from else codec_paths(codec_dir)
@@ -400,7 +450,8 @@ def main(argv=None):
             st = opt.state.get(p)
             if st:
                 tensors[f"opt.{i}.m"], tensors[f"opt.{i}.v"] = st["exp_avg"], st["exp_avg_sq"]
-        meta = {"step": step, "trained_seconds": trained_s, "config": cfg_json, "clips_seen": buf.seen, **lineage}
+        meta = {"step": step, "trained_seconds": trained_s, "config": cfg_json, "clips_seen": buf.seen,
+                "run_start_step": run_start, **lineage}
         save_checkpoint(state_path, tensors, meta)
         live = {k: v.clone() for k, v in joint.state_dict().items()}
         joint.load_state_dict(ema)
@@ -429,23 +480,29 @@ def main(argv=None):
             g["lr"] = lr
         ts = time.time()
         batch = make_batch(buf, rng, tc["batch"], av, empty, device, augment, args.event_weight)
-        lv, la = flow_loss(net, norm, batch, av, device, use_autocast)
-        loss = lv + la
+        lv, la, drift = flow_loss(net, norm, batch, av, device, use_autocast, anchor)
+        loss = lv + la + args.anchor_weight * drift
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        if step - run_start < args.warm_latent_layers:
+            for p in joint.parameters():  # AdamW skips a parameter without a gradient (no decay either)
+                if id(p) not in latent_layer_params:
+                    p.grad = None
         gn = torch.nn.utils.clip_grad_norm_(joint.parameters(), 1.0)
         opt.step()
         step += 1
-        decay = min(tc["ema"], (1 + step) / (10 + step))
+        ema_step = step - run_start if args.restart_ema else step
+        decay = min(tc["ema"], (1 + ema_step) / (10 + ema_step))
         with torch.no_grad():
             for k, v in joint.state_dict().items():
                 ema[k].mul_(decay).add_(v.float(), alpha=1 - decay) if v.is_floating_point() else ema[k].copy_(v)
         trained_s = trained_start + (time.time() - t0)
-        acc.append((lv.item(), la.item(), float(gn), time.time() - ts))
+        acc.append((lv.item(), la.item(), float(gn), time.time() - ts, drift.item()))
         if rank == 0 and step % 25 == 0:
             a = np.array(acc)
             log.write(json.dumps({"step": step, "loss_video": a[:, 0].mean(), "loss_audio": a[:, 1].mean(),
                                   "grad_norm": a[:, 2].mean(), "s_per_step": a[:, 3].mean(), "lr": lr,
+                                  **({"anchor_drift": a[:, 4].mean()} if anchor is not None else {}),
                                   "clips_seen": buf.seen, "buffer": len(buf), "hours": trained_s / 3600}) + "\n")
             log.flush()
             acc = []

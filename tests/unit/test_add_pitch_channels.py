@@ -71,3 +71,100 @@ def test_only_the_models_own_codec_grown_by_pitch_is_taken():
     wider = {**codec.cfg.to_dict(), "width": 64}
     with pytest.raises(CheckpointError, match="config differs"):
         add_pitch_channels(model, codec.state_dict(), {"config": wider}, "x")
+
+
+def test_the_anchor_pays_for_moving_the_old_channels_and_leaves_the_pitch_channels_free():
+    """train_joint --anchor-weight: a frozen copy of the starting transformer; the distillation
+    term is zero where the student still agrees with it, stays zero when only what it writes in
+    the pitch channels changes, and grows when an old channel's output moves."""
+    from talkie.models.training.train_joint import Anchor, flow_loss
+
+    model, codec = _model_and_grown_codec()
+    grown = add_pitch_channels(model, codec.state_dict(), {"config": codec.cfg.to_dict()}, "test", clips=3)
+    anchor = Anchor(grown.joint, grown.audio_codec.cfg)
+    assert torch.equal(anchor.audio_channels, torch.as_tensor(channel_map(8, 10)))
+    av, B = grown.av, 2
+    Lv, La = len(av.video_token_times()), len(av.audio_token_times())
+    g = torch.Generator().manual_seed(2)
+    text = TextEmbedding(torch.randn(B, 5, grown.joint.cfg.text_token_dim, generator=g),
+                         torch.ones(B, 5, dtype=torch.bool), torch.randn(B, 384, generator=g))
+    batch = (torch.randn(B, Lv, grown.joint.cfg.video_dim, generator=g), torch.randn(B, La, 40, generator=g),
+             torch.full((B,), 0.5), torch.full((B,), 0.5), torch.zeros(B, Lv, dtype=torch.bool),
+             torch.zeros(B, La, dtype=torch.bool), torch.ones(B, dtype=torch.bool), text, text,
+             torch.ones(B, Lv), torch.ones(B, La))
+    norm = (grown.video_mean, grown.video_std, grown.audio_mean, grown.audio_std)
+
+    def drift():
+        torch.manual_seed(3)  # the same noise for every reading
+        with torch.no_grad():
+            return flow_loss(grown.joint, norm, batch, av, torch.device("cpu"), False, anchor)[2].item()
+
+    assert drift() == 0.0
+    new = torch.ones(40, dtype=torch.bool)
+    new[channel_map(8, 10)] = False
+    with torch.no_grad():
+        grown.joint.a_out.weight[new] += 0.5
+    assert drift() == 0.0
+    with torch.no_grad():
+        grown.joint.a_out.weight[0] += 0.5
+    assert drift() > 0.0
+
+
+def _tone_stems(clips: int, samples: int, on: tuple[str, ...]) -> torch.Tensor:
+    """[clips, STEMS, samples]: a 220 Hz tone with two harmonics on the stems named, silence elsewhere."""
+    from talkie.models.config import STEMS
+
+    t = torch.arange(samples) / 16000
+    tone = 0.3 * torch.sin(2 * torch.pi * 220 * t) + 0.15 * torch.sin(2 * torch.pi * 440 * t)
+    stems = torch.zeros(clips, len(STEMS), samples)
+    for i, s in enumerate(STEMS):
+        if s in on:
+            stems[:, i] = tone
+    return stems
+
+
+def test_training_latents_carry_pitch_on_the_voice_and_music_stems_only(tmp_path):
+    """The trainer's latents (CodecLatents, used by the renderers and --encode-on-trainer) are
+    the model's own encode_audio's: a tone on the effects stem (a glass ball's ring) is not
+    tracked, so the transformer never learns to write a pitch the decoder was not trained on."""
+    from talkie.models.checkpoint import save_checkpoint
+    from talkie.models.config import STEMS
+    from talkie.models.training.latent_source import CodecLatents
+
+    model, codec = _model_and_grown_codec()
+    grown = add_pitch_channels(model, codec.state_dict(), {"config": codec.cfg.to_dict()}, "test", clips=3)
+    paths = [str(tmp_path / f"{k}.safetensors") for k in ("video", "audio")]
+    for path, kind, c in zip(paths, ("video", "audio"), (grown.video_codec, grown.audio_codec)):
+        save_checkpoint(path, c.state_dict(), {"kind": f"{kind}_codec", "config": c.cfg.to_dict()})
+    samples = grown.av.padded_samples
+    stems = _tone_stems(2, samples, on=STEMS)
+    frames = torch.zeros(2, grown.av.num_frames, 64, 64, 3, dtype=torch.uint8).numpy()
+    _, za = CodecLatents(*paths)(frames, stems.numpy())
+    za = torch.from_numpy(za).view(2, za.shape[1], len(STEMS), 10)
+    for i, s in enumerate(STEMS):
+        voiced = za[:, 2:-2, i, 8]
+        assert (voiced > 0.5).all() if s in ("voice", "music") else (za[:, :, i, 8:] == 0).all(), s
+    with torch.no_grad():  # the same numbers as the model's own encoder (which also normalises)
+        own = grown.encode_audio(stems, grown.av) * grown.audio_std + grown.audio_mean
+    assert torch.allclose(own.view_as(za), za, atol=1e-5)
+
+
+def test_the_decoder_ignores_a_pitch_written_on_an_unpitched_stem():
+    """Whatever a sampler leaves in the effects' or ambience's pitch channels, those stems decode
+    as if it were zero; the voice's pitch still turns its decoder."""
+    from talkie.models.config import STEMS
+
+    model, codec = _model_and_grown_codec()
+    grown = add_pitch_channels(model, codec.state_dict(), {"config": codec.cfg.to_dict()}, "test", clips=3)
+    with torch.no_grad():
+        grown.audio_codec.harmonic_gate.bias.fill_(30.0)  # the gate open: the pitch counts wherever voiced
+        z = torch.randn(1, grown.av.num_audio_tokens, 40)
+        told = z.view(1, -1, len(STEMS), 10).clone()
+        told[..., 8] = (1 - grown.audio_mean.view(4, 10)[:, 8]) / grown.audio_std.view(4, 10)[:, 8]  # voiced
+        told[..., 9] = (0.5 - grown.audio_mean.view(4, 10)[:, 9]) / grown.audio_std.view(4, 10)[:, 9]
+        quiet = told.clone()
+        quiet[..., 8] = -grown.audio_mean.view(4, 10)[:, 8] / grown.audio_std.view(4, 10)[:, 8]  # unvoiced
+        a, b = grown.decode_audio(told.flatten(2), grown.av), grown.decode_audio(quiet.flatten(2), grown.av)
+    for i, s in enumerate(STEMS):
+        same = torch.allclose(a[0, i], b[0, i], atol=1e-6)
+        assert same == (s not in ("voice", "music")), s

@@ -95,3 +95,19 @@ def test_a_codec_grown_to_carry_pitch_decodes_every_unpitched_latent_as_before()
         assert (z[0, 2:-2, 8] > VOICED).all()
         assert torch.equal(grown.decode(z[1:]), old.decode(z_old[1:]))
         assert not torch.allclose(grown.decode(z[:1]), old.decode(z_old[:1]))  # the voiced stem is told its pitch
+
+
+def test_encode_tracks_only_the_pitched_rows_and_a_batch_with_none_skips_the_tracker():
+    """A training batch of effects and ambience crops has no pitched row: it must still encode
+    (the tracker never sees an empty batch), and a pitched row reads the same whatever its
+    neighbours are."""
+    torch.manual_seed(0)
+    codec = AudioCodec(AudioCodecConfig(upsample="interpolate", phase="integrated", pitch_channels=2)).eval()
+    tone, noise = _tone(220.0), 0.1 * torch.randn(1, _tone(220.0).shape[-1])
+    with torch.no_grad():
+        none = codec.encode(torch.cat([tone, noise]), torch.tensor([False, False]))
+        mixed = codec.encode(torch.cat([noise, tone]), torch.tensor([False, True]))
+        alone = codec.encode(tone)
+    assert (none[..., 8:] == 0).all() and (mixed[0, :, 8:] == 0).all()
+    assert torch.allclose(mixed[1], alone[0], atol=1e-6)
+    assert (mixed[1, 2:-2, 8] > VOICED).all()

@@ -562,6 +562,43 @@ def test_joint_training_runs_and_resumes(tmp_path):
         assert says in refused.stderr and not (tmp_path / "refused").exists()
 
 
+def test_a_continuation_can_warm_only_its_latent_layers_restart_its_ema_and_anchor_to_itself(tmp_path):
+    """--warm-latent-layers: for its first steps a run moves only the layers whose shape follows a
+    codec's latent; --restart-ema: the EMA of a model already many steps old follows the new run
+    at once instead of staying at the old weights."""
+    import torch
+
+    from talkie.models.training.train_joint import LATENT_LAYERS
+
+    start = tmp_path / "old.safetensors"
+    TalkieModel.from_size_config(TINY).save(str(start), {"step": 100000, "trained_hours": 1.0})
+    before = TalkieModel.load(str(start)).joint.state_dict()
+    latent = sum(LATENT_LAYERS.values(), ())
+
+    def run(name, *extra):
+        _run(["talkie.models.training.train_joint", "--config", TINY, "--out", str(tmp_path / name), "--threads", "1",
+              "--init-from", str(start), "--steps", "3", "--lr", "1e-2", "--samples", "none", *extra], tmp_path)
+        tensors, meta = load_checkpoint(str(tmp_path / name / "train_state.safetensors"))
+        assert meta["step"] == 100003 and meta["run_start_step"] == 100000
+        return ({k[6:]: v for k, v in tensors.items() if k.startswith("model.")},
+                {k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
+
+    live, ema = run("warm", "--warm-latent-layers", "3", "--restart-ema", "--anchor-weight", "1")
+    moved = {k for k, v in live.items() if v.is_floating_point() and not torch.equal(v, before[k])}
+    assert moved and all(k.startswith(latent) for k in moved), sorted(moved)
+    assert "a_out.weight" in moved and "a_in.weight" in moved
+    for k in moved:  # the restarted EMA is nearer the new weights than the old ones
+        assert (ema[k] - live[k]).norm() < 0.5 * (before[k] - live[k]).norm(), k
+    live, ema = run("plain")
+    assert any(not k.startswith(latent) and not torch.equal(v, before[k]) for k, v in live.items())
+    for k in ("a_out.weight", "blocks.0.v.qkv.weight"):  # without the restart it stays at the old weights
+        assert (ema[k] - before[k]).norm() < 0.05 * (live[k] - before[k]).norm(), k
+    for bad in (["--warm-latent-layers", "-1"], ["--anchor-weight", "-1"], ["--anchor-weight", "inf"]):
+        _run(["talkie.models.training.train_joint", "--config", TINY, "--out", str(tmp_path / "refused"), *bad],
+             tmp_path, returncode=2)
+    assert not (tmp_path / "refused").exists()
+
+
 def test_event_weights_mark_the_tokens_at_each_paired_event():
     import numpy as np
 
