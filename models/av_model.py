@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from .checkpoint import CheckpointError, load_checkpoint, load_into, save_checkpoint
 from .codecs import AudioCodec, AudioCodecConfig, VideoCodec, VideoCodecConfig, codec_config
 from .codecs.audio_codec import NEW_CODEC_UPSAMPLE
-from .codecs.pitch import pitched_rows
 from .config import STEMS, AVConfig
 from .joint_model import JointConfig, JointModel
 
@@ -78,22 +77,11 @@ class TalkieModel(nn.Module):
             raise ValueError(f"expected 1 or {len(STEMS)} stems, got {S}")
         pad = cfg.padded_samples - N
         stems = F.pad(stems, (0, max(0, pad)))[..., :cfg.padded_samples]
-        z = self.audio_codec.encode(stems.reshape(B * len(STEMS), -1), pitched_rows(B, stems.device))      # [B*S, La, d]
-        z = z.reshape(B, len(STEMS), z.shape[1], -1).permute(0, 2, 1, 3).flatten(2)   # [B, La, S*d]
-        return (z - self.audio_mean) / self.audio_std
+        return (self.audio_codec.encode_stems(stems) - self.audio_mean) / self.audio_std
 
     def decode_audio(self, z: torch.Tensor, cfg: AVConfig) -> torch.Tensor:
         """normalised [B,La,S*d] -> stems [B,S,num_samples]."""
-        B, La, _ = z.shape
-        z = (z * self.audio_std + self.audio_mean).reshape(B, La, len(STEMS), -1).permute(0, 2, 1, 3)
-        if self.audio_codec.cfg.pitch_channels:
-            # an unpitched stem's pitch is zero by construction (encode_audio): whatever a sampler
-            # left there must not turn the decoder's phase to a harmonic of it
-            unpitched = ~pitched_rows(1, z.device)
-            z = z.clone()
-            z[:, unpitched, :, self.audio_codec.cfg.latent_dim:] = 0
-        wave = self.audio_codec.decode(z.reshape(B * len(STEMS), La, -1))
-        return wave.reshape(B, len(STEMS), -1)[..., :cfg.num_samples]
+        return self.audio_codec.decode_stems(z * self.audio_std + self.audio_mean)[..., :cfg.num_samples]
 
     # --- persistence --------------------------------------------------------------------------
     def meta(self, extra: dict | None = None) -> dict:

@@ -19,7 +19,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .pitch import PITCH_CHANNELS, harmonic_turn, pitch_at_frames, track_pitch
+from ..config import STEMS
+from .pitch import PITCH_CHANNELS, harmonic_turn, pitch_at_frames, pitched_rows, track_pitch
 
 
 @dataclass
@@ -164,6 +165,27 @@ class AudioCodec(nn.Module):
             pitch[rows.to(z.device)] = track_pitch(wave[rows.to(wave.device)], self.cfg.sample_rate,
                                                    hop)[:, :z.shape[1]].to(z.dtype)
         return torch.cat([z, pitch], -1)
+
+    def encode_stems(self, stems: torch.Tensor) -> torch.Tensor:
+        """stems [B, len(STEMS), S] -> latent [B, S/(hop*hops_per_token), len(STEMS)*channels],
+        each token the stems' latents side by side. Only the voice and music stems' pitch is
+        tracked (`pitched_rows`): the model and the trainer's latents both encode here."""
+        B, n_stems, _ = stems.shape
+        if n_stems != len(STEMS):
+            raise ValueError(f"expected {len(STEMS)} stems per clip, got {n_stems}")
+        z = self.encode(stems.reshape(B * n_stems, -1), pitched_rows(B, stems.device))      # [B*S, L, channels]
+        return z.reshape(B, n_stems, z.shape[1], -1).permute(0, 2, 1, 3).flatten(2)
+
+    def decode_stems(self, z: torch.Tensor) -> torch.Tensor:
+        """`encode_stems`' latent [B, L, len(STEMS)*channels] -> stems [B, len(STEMS), L*hop*hops_per_token]."""
+        B, L, _ = z.shape
+        z = z.reshape(B, L, len(STEMS), -1).permute(0, 2, 1, 3)
+        if self.cfg.pitch_channels:
+            # an unpitched stem's pitch is zero by construction (encode_stems): whatever a sampler
+            # left there must not turn the decoder's phase to a harmonic of it
+            z = z.clone()
+            z[:, ~pitched_rows(1, z.device), :, self.cfg.latent_dim:] = 0
+        return self.decode(z.reshape(B * len(STEMS), L, -1)).reshape(B, len(STEMS), -1)
 
     def head_spectrum(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """latent [N, L, channels] -> the STFT the decoder asks for, [N, bins,

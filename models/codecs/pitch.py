@@ -111,6 +111,7 @@ def harmonic_turn(f0: torch.Tensor, n_fft: int, hop: int, sample_rate: int) -> t
 
 def pitched_rows(clips: int, device=None) -> torch.Tensor:
     """[clips * len(STEMS)] bool: which rows of a batch of clips' stems, flattened clip by clip
-    in STEMS order, carry their tracked pitch (`AudioCodec.encode`'s `pitched`); every path
-    that encodes stems for the model uses it, so the unpitched stems' pitch is zero everywhere."""
+    in STEMS order, carry their tracked pitch (`AudioCodec.encode`'s `pitched`). Used by
+    `AudioCodec.encode_stems`, which every path that encodes stems for the model goes through,
+    so the unpitched stems' pitch is zero everywhere."""
     return torch.tensor([s in PITCHED_STEMS for s in STEMS], device=device).repeat(clips)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..codecs.pitch import pitched_rows
 from ..config import STEMS
 from ..text_encoder import TextEncoder
 from ..world.colour_names import grammar_names_of_other_things
@@ -48,15 +47,9 @@ class CodecLatents:
         latents [B,La,S*d] (each token: the stems' latents side by side), float32."""
         zv = self.video.encode(torch.from_numpy(frames).to(self.device).float() / 255.0)
         wave = torch.from_numpy(stems).to(self.device)
-        B, S, N = wave.shape
-        if S != len(STEMS):
-            raise ValueError(f"expected {len(STEMS)} stems per clip, got {S}")
-        spt = self.audio.cfg.hop * self.audio.cfg.hops_per_token
+        N, spt = wave.shape[-1], self.audio.cfg.hop * self.audio.cfg.hops_per_token
         wave = torch.nn.functional.pad(wave, (0, -(-N // spt) * spt - N))
-        # the voice and music stems' pitch only, as the model's own encode_audio does: a tracked
-        # ring on the effects stem would teach the transformer to write pitch the decoder never saw
-        za = self.audio.encode(wave.reshape(B * S, -1), pitched_rows(B, self.device))   # [B*S, La, d]
-        za = za.reshape(B, S, *za.shape[1:]).permute(0, 2, 1, 3).flatten(2)
+        za = self.audio.encode_stems(wave)  # the model's own layout and pitched stems (encode_audio)
         return zv.float().cpu().numpy(), za.float().cpu().numpy()
 
     def fill(self, items: list[dict], chunk: int = 32) -> list[dict]:
