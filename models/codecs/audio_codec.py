@@ -176,6 +176,12 @@ class AudioCodec(nn.Module):
         z = self.encode(stems.reshape(B * n_stems, -1), pitched_rows(B, stems.device))      # [B*S, L, channels]
         return z.reshape(B, n_stems, z.shape[1], -1).permute(0, 2, 1, 3).flatten(2)
 
+    def learned_stem_channels(self) -> torch.Tensor:
+        """Indices, in `encode_stems`' latent, of the encoder's own channels: every stem's
+        first `latent_dim`, without the pitch channels that follow them."""
+        per_stem = torch.arange(self.cfg.channels * len(STEMS)) % self.cfg.channels
+        return (per_stem < self.cfg.latent_dim).nonzero()[:, 0]
+
     def decode_stems(self, z: torch.Tensor) -> torch.Tensor:
         """`encode_stems`' latent [B, L, len(STEMS)*channels] -> stems [B, len(STEMS), L*hop*hops_per_token]."""
         B, L, _ = z.shape

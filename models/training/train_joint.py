@@ -166,10 +166,9 @@ class Anchor:
     model only writes zeros there: a continuation that must learn them keeps what it already
     did well (the sync of the effects stem) by distilling from itself."""
 
-    def __init__(self, joint: torch.nn.Module, audio_cfg):
+    def __init__(self, joint: torch.nn.Module, audio_codec):
         self.teacher = copy.deepcopy(joint).eval().requires_grad_(False)
-        per_stem = torch.arange(audio_cfg.channels * len(STEMS)) % audio_cfg.channels
-        self.audio_channels = (per_stem < audio_cfg.latent_dim).nonzero()[:, 0]
+        self.audio_channels = audio_codec.learned_stem_channels()
 
 
 def codec_paths(folder: str) -> tuple[str, str]:
@@ -394,7 +393,7 @@ def main(argv=None):
         lineage = lineage_of(meta)
     first_step = 0 if args.resume else step
     # the teacher is the weights this invocation starts from (a resumed run: where it stopped)
-    anchor = Anchor(joint, model.audio_codec.cfg) if args.anchor_weight > 0 else None
+    anchor = Anchor(joint, model.audio_codec) if args.anchor_weight > 0 else None
     # where this run (not the weights) began: --warm-latent-layers and --restart-ema count from it
     run_start = meta.get("run_start_step", 0) if args.resume and os.path.exists(state_path) else step
     latent_layer_params = {id(p) for n, p in joint.named_parameters()

@@ -81,7 +81,7 @@ def test_the_anchor_pays_for_moving_the_old_channels_and_leaves_the_pitch_channe
 
     model, codec = _model_and_grown_codec()
     grown = add_pitch_channels(model, codec.state_dict(), {"config": codec.cfg.to_dict()}, "test", clips=3)
-    anchor = Anchor(grown.joint, grown.audio_codec.cfg)
+    anchor = Anchor(grown.joint, grown.audio_codec)
     assert torch.equal(anchor.audio_channels, torch.as_tensor(channel_map(8, 10)))
     av, B = grown.av, 2
     Lv, La = len(av.video_token_times()), len(av.audio_token_times())
