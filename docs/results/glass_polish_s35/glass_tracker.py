@@ -1,0 +1,79 @@
+"""What the glass sync measurement sees, clip by clip (session 35).
+
+`sync_eval.glass_event` pairs the frame of the largest rise of the generic curve (max of the
+brightness and motion-energy rises) with the loudest effects onset. For 20 paraphrased glass
+scenes this prints, per clip, the loudest onsets, the three largest curve frames (B brightness,
+M motion; values in 1e-3 of mean luma) and the curve's largest value in the frames around the
+loudest onset, then three summaries: how often the argmax lies within 100 ms of the loudest
+onset, how often it lies on an even frame (the first frame of a video latent, i.e. just after a
+seam between two latents), and how much louder the loudest onset is than the second.
+
+    python docs/results/glass_polish_s35/glass_tracker.py CHECKPOINT generate|world|roundtrip [SEED_START N]
+
+generate: the model's clips from the scenes' paraphrased captions (its sampler defaults);
+world: the rendered scenes; roundtrip: the rendered scenes through the video codec only."""
+import sys
+
+import numpy as np
+import torch
+
+from talkie.models.av_model import TalkieModel
+from talkie.models.evaluation.clipdata import ClipData
+from talkie.models.evaluation.evaluate import codec_round_trip, native_clip_config
+from talkie.models.metrics.visual_events import brightness_curve, motion_curve
+from talkie.models.pipeline import Generator, SamplingSettings
+from talkie.models.world import render_clip
+
+
+def clip_data(mode, seed, cfg, gen=None, model=None):
+    clip = render_clip(seed, cfg, family="glass", split="heldout")
+    if mode == "world":
+        return ClipData.from_world(clip, cfg)
+    if mode == "roundtrip":
+        return codec_round_trip(model, clip, cfg, "video")
+    out = gen.generate(clip.caption, seconds=cfg.seconds, fps=cfg.fps, seed=seed, width=cfg.width,
+                       height=cfg.height, settings=SamplingSettings())
+    return ClipData.from_generated(out)
+
+
+def main():
+    checkpoint, mode = sys.argv[1], sys.argv[2]
+    start, n = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (0, 20)
+    torch.set_num_threads(1)
+    gen = model = None
+    if mode == "generate":
+        gen = Generator.from_checkpoint(checkpoint)
+        cfg = native_clip_config(gen.model)
+    else:
+        model = TalkieModel.load(checkpoint)
+        cfg = native_clip_config(model)
+    matched = even = 0
+    dominance = []
+    for seed in range(start, start + n):
+        c = clip_data(mode, seed, cfg, gen, model)
+        b, m = brightness_curve(c.frames), motion_curve(c.frames)
+        curve = np.maximum(b, m)
+        onsets, x, k = c.onsets("effects"), c.audio("effects"), int(0.03 * c.sr)
+        if len(onsets) == 0:
+            print(f"seed {seed:3d}: no effects onset")
+            continue
+        loud = np.array([np.abs(x[int(t * c.sr):int(t * c.sr) + k]).max(initial=0.0) for t in onsets])
+        t_audio = onsets[int(np.argmax(loud))]
+        frame_audio = t_audio * c.fps + 0.5          # glass_event reports frame f at (f - 0.5) / fps
+        near = curve[max(0, int(round(frame_audio)) - 1):int(round(frame_audio)) + 3]
+        top = np.argsort(curve)[::-1][:3]
+        ok = abs(t_audio - (top[0] - 0.5) / c.fps) <= 0.1
+        matched += ok
+        even += top[0] % 2 == 0
+        ranked = np.sort(loud)[::-1]
+        dominance.append(ranked[0] / ranked[1] if len(ranked) > 1 and ranked[1] > 0 else np.inf)
+        frames = ", ".join(f"{f}:{curve[f] * 1e3:.1f}{'B' if b[f] >= m[f] else 'M'}" for f in top)
+        print(f"seed {seed:3d}: loudest onset {t_audio:.3f} s (frame {frame_audio:.1f}; {len(onsets)} onsets, "
+              f"loudest {ranked[:3].round(2)}) | largest curve frames {frames} | around the onset "
+              f"{near.max(initial=0.0) * 1e3:.1f}{'  MATCH' if ok else ''}")
+    print(f"argmax within 100 ms of the loudest onset: {matched} of {n}; on an even frame: {even} of {n}; "
+          f"loudest / second-loudest onset, median {np.median(dominance):.2f}")
+
+
+if __name__ == "__main__":
+    main()
