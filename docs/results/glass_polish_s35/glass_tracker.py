@@ -8,11 +8,14 @@ loudest onset, then three summaries: how often the argmax lies within 100 ms of 
 onset, how often it lies on an even frame (the first frame of a video latent, i.e. just after a
 seam between two latents), and how much louder the loudest onset is than the second.
 
-    python docs/results/glass_polish_s35/glass_tracker.py CHECKPOINT generate|world|roundtrip [SEED_START N]
+    python docs/results/glass_polish_s35/glass_tracker.py CHECKPOINT generate|world|roundtrip \
+        [--seed-start S] [--clips N] [--audio-guidance G] [--sync-guidance G]
 
-generate: the model's clips from the scenes' paraphrased captions (its sampler defaults);
-world: the rendered scenes; roundtrip: the rendered scenes through the video codec only."""
-import sys
+generate: the model's clips from the scenes' paraphrased captions (the sampler's defaults
+unless a guidance scale is given); world: the rendered scenes; roundtrip: the rendered scenes
+through the video codec only."""
+import argparse
+import dataclasses
 
 import numpy as np
 import torch
@@ -25,20 +28,30 @@ from talkie.models.pipeline import Generator, SamplingSettings
 from talkie.models.world import render_clip
 
 
-def clip_data(mode, seed, cfg, gen=None, model=None):
+def clip_data(mode, seed, cfg, gen=None, model=None, settings=None):
     clip = render_clip(seed, cfg, family="glass", split="heldout")
     if mode == "world":
         return ClipData.from_world(clip, cfg)
     if mode == "roundtrip":
         return codec_round_trip(model, clip, cfg, "video")
     out = gen.generate(clip.caption, seconds=cfg.seconds, fps=cfg.fps, seed=seed, width=cfg.width,
-                       height=cfg.height, settings=SamplingSettings())
+                       height=cfg.height, settings=settings)
     return ClipData.from_generated(out)
 
 
 def main():
-    checkpoint, mode = sys.argv[1], sys.argv[2]
-    start, n = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (0, 20)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint")
+    p.add_argument("mode", choices=("generate", "world", "roundtrip"))
+    p.add_argument("--seed-start", type=int, default=0)
+    p.add_argument("--clips", type=int, default=20)
+    p.add_argument("--audio-guidance", type=float, default=None)
+    p.add_argument("--sync-guidance", type=float, default=None)
+    a = p.parse_args()
+    checkpoint, mode, start, n = a.checkpoint, a.mode, a.seed_start, a.clips
+    settings = SamplingSettings()
+    changes = {k: v for k, v in (("audio", a.audio_guidance), ("sync", a.sync_guidance)) if v is not None}
+    settings.guidance = dataclasses.replace(settings.guidance, **changes)
     torch.set_num_threads(1)
     gen = model = None
     if mode == "generate":
@@ -50,7 +63,7 @@ def main():
     matched = even = 0
     dominance = []
     for seed in range(start, start + n):
-        c = clip_data(mode, seed, cfg, gen, model)
+        c = clip_data(mode, seed, cfg, gen, model, settings)
         b, m = brightness_curve(c.frames), motion_curve(c.frames)
         curve = np.maximum(b, m)
         onsets, x, k = c.onsets("effects"), c.audio("effects"), int(0.03 * c.sr)
