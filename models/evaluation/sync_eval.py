@@ -79,16 +79,19 @@ def mouth_openings(c: ClipData, curve: np.ndarray | None = None) -> np.ndarray:
     return pick_peaks(rise, c.fps, min_value=2.0, rel_max=0.15).times
 
 
+def onset_peaks(c: ClipData, stem: str, onsets: np.ndarray) -> np.ndarray:
+    """Each onset's loudness: the stem's peak |amplitude| in the 30 ms from it."""
+    x, n = c.audio(stem), int(0.03 * c.sr)
+    return np.array([np.abs(x[int(t * c.sr):int(t * c.sr) + n]).max(initial=0.0) for t in onsets])
+
+
 def glass_event(c: ClipData) -> tuple[np.ndarray, np.ndarray]:
     curve = generic_curve(c.frames)
-    x = c.audio("effects")
     on = c.onsets("effects")
     if curve.max() <= 0 or len(on) == 0:
         return np.zeros(0), np.zeros(0)
     v = (int(np.argmax(curve)) - 0.5) / c.fps
-    n = int(0.03 * c.sr)
-    loud = [np.abs(x[int(t * c.sr):int(t * c.sr) + n]).max(initial=0.0) for t in on]
-    return np.array([v]), np.array([on[int(np.argmax(loud))]])
+    return np.array([v]), np.array([on[int(np.argmax(onset_peaks(c, "effects", on)))]])
 
 
 def thunder_delays(c: ClipData) -> list[float]:

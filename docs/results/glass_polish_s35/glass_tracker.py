@@ -23,6 +23,7 @@ import torch
 from talkie.models.av_model import TalkieModel
 from talkie.models.evaluation.clipdata import ClipData
 from talkie.models.evaluation.evaluate import codec_round_trip, native_clip_config
+from talkie.models.evaluation.sync_eval import glass_event, onset_peaks
 from talkie.models.metrics.visual_events import brightness_curve, motion_curve
 from talkie.models.pipeline import Generator, SamplingSettings
 from talkie.models.world import render_clip
@@ -65,17 +66,18 @@ def main():
     for seed in range(start, start + n):
         c = clip_data(mode, seed, cfg, gen, model, settings)
         b, m = brightness_curve(c.frames), motion_curve(c.frames)
-        curve = np.maximum(b, m)
-        onsets, x, k = c.onsets("effects"), c.audio("effects"), int(0.03 * c.sr)
-        if len(onsets) == 0:
-            print(f"seed {seed:3d}: no effects onset")
+        curve = np.maximum(b, m)                     # generic_curve, kept in parts for the B/M label
+        visual, audio = glass_event(c)               # the metric's own pairing
+        if len(audio) == 0:
+            print(f"seed {seed:3d}: no glass event (no effects onset, or a still picture)")
             continue
-        loud = np.array([np.abs(x[int(t * c.sr):int(t * c.sr) + k]).max(initial=0.0) for t in onsets])
-        t_audio = onsets[int(np.argmax(loud))]
+        onsets = c.onsets("effects")
+        loud = onset_peaks(c, "effects", onsets)
+        t_audio = float(audio[0])
         frame_audio = t_audio * c.fps + 0.5          # glass_event reports frame f at (f - 0.5) / fps
         near = curve[max(0, int(round(frame_audio)) - 1):int(round(frame_audio)) + 3]
         top = np.argsort(curve)[::-1][:3]
-        ok = abs(t_audio - (top[0] - 0.5) / c.fps) <= 0.1
+        ok = abs(t_audio - float(visual[0])) <= 0.1
         matched += ok
         even += top[0] % 2 == 0
         ranked = np.sort(loud)[::-1]
