@@ -182,8 +182,9 @@ class AudioCodec(nn.Module):
         per_stem = torch.arange(self.cfg.channels * len(STEMS)) % self.cfg.channels
         return (per_stem < self.cfg.latent_dim).nonzero()[:, 0]
 
-    def decode_stems(self, z: torch.Tensor) -> torch.Tensor:
-        """`encode_stems`' latent [B, L, len(STEMS)*channels] -> stems [B, len(STEMS), L*hop*hops_per_token]."""
+    def stem_rows(self, z: torch.Tensor) -> torch.Tensor:
+        """`encode_stems`' latent [B, L, len(STEMS)*channels] -> one row per clip and stem,
+        [B*len(STEMS), L, channels], as `decode` reads them."""
         B, L, _ = z.shape
         z = z.reshape(B, L, len(STEMS), -1).permute(0, 2, 1, 3)
         if self.cfg.pitch_channels:
@@ -191,7 +192,20 @@ class AudioCodec(nn.Module):
             # left there must not turn the decoder's phase to a harmonic of it
             z = z.clone()
             z[:, ~pitched_rows(1, z.device), :, self.cfg.latent_dim:] = 0
-        return self.decode(z.reshape(B * len(STEMS), L, -1)).reshape(B, len(STEMS), -1)
+        return z.reshape(B * len(STEMS), L, -1)
+
+    def decode_stems(self, z: torch.Tensor) -> torch.Tensor:
+        """`encode_stems`' latent [B, L, len(STEMS)*channels] -> stems [B, len(STEMS), L*hop*hops_per_token]."""
+        return self.decode(self.stem_rows(z)).reshape(z.shape[0], len(STEMS), -1)
+
+    def stem_frame_energy(self, z: torch.Tensor, stems: tuple[str, ...] = STEMS) -> torch.Tensor:
+        """`encode_stems`' latent [B, L, len(STEMS)*channels] -> the energy of each STFT frame
+        the decoder asks for, for each of `stems`, [B, len(stems), L*hops_per_token] (sum of
+        squared magnitudes over the bins; by Parseval the frame's windowed energy up to a constant)."""
+        B = z.shape[0]
+        rows = self.stem_rows(z).reshape(B, len(STEMS), z.shape[1], -1)[:, [STEMS.index(s) for s in stems]]
+        logmag = self.head_logmag(rows.flatten(0, 1))
+        return torch.exp(2 * logmag.float()).sum(1).reshape(B, len(stems), -1)
 
     def head_spectrum(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """latent [N, L, channels] -> the STFT the decoder asks for, [N, bins,
@@ -201,8 +215,8 @@ class AudioCodec(nn.Module):
         feats = F.gelu(self.dec(z.transpose(1, 2)))
         h = self.head(feats)
         bins = self.cfg.n_fft // 2 + 1
-        logmag, px, py = h[:, :bins], h[:, bins:2 * bins], h[:, 2 * bins:]
-        mag = torch.exp(logmag.clamp(max=6.0))
+        logmag, px, py = h[:, :bins].clamp(max=6.0), h[:, bins:2 * bins], h[:, 2 * bins:]
+        mag = torch.exp(logmag)
         norm = torch.sqrt(px * px + py * py + 1e-8)
         spec = torch.complex(mag * px / norm, mag * py / norm)
         step = None
@@ -214,6 +228,12 @@ class AudioCodec(nn.Module):
                 step = self._follow_harmonics(step, feats, z[..., self.cfg.latent_dim:])
             spec = spec * torch.polar(torch.ones_like(mag), torch.cumsum(step.angle(), -1))
         return spec, step
+
+    def head_logmag(self, z: torch.Tensor) -> torch.Tensor:
+        """latent [N, L, channels] -> the log-magnitude `head_spectrum` asks for, [N, bins,
+        L*hops_per_token], without the phase (for losses on loudness)."""
+        feats = F.gelu(self.dec(z.transpose(1, 2)))
+        return self.head(feats)[:, :self.cfg.n_fft // 2 + 1].clamp(max=6.0)
 
     def _follow_harmonics(self, step: torch.Tensor, feats: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
         """Blend the learned phase turn [N, bins, frames] with the tracked harmonic's, by the

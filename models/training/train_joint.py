@@ -21,6 +21,7 @@ import math
 import os
 import sys
 import time
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -121,10 +122,36 @@ def make_batch(buf, rng, batch, av, empty, device, augment: TextAugment | None =
             token_wv.to(device), token_wa.to(device))
 
 
-def flow_loss(model, norm, batch, av, device, autocast, anchor=None):
+class FlowLosses(NamedTuple):
+    video: torch.Tensor     # the flow-matching loss of each modality
+    audio: torch.Tensor
+    drift: torch.Tensor     # how far the predictions moved from the anchor's (0 without one)
+    video_delta: torch.Tensor  # the video loss on the change from each token to the next
+    loudness: torch.Tensor  # the audio loss on each decoded frame's loudness (0 without a codec)
+
+
+# Frame energies (`AudioCodec.stem_frame_energy`) are read as log(E + floor): a loud frame is
+# 1e3-1e4, a silent stem decodes to ~1e-19, so the floor keeps silence from counting (~40 dB down)
+LOUDNESS_FLOOR = 1.0
+# The decoder runs at the STFT's frame rate, so a pass is costly (2 CPU cores, forward and
+# backward: 7 s for a batch's 24 clips x 4 stems, 0.33 s for 8 clips' effects): the loudness
+# loss reads the stem where the paired events sound (bounces, claps, hits, breaks, keys) on the
+# first LOUDNESS_CLIPS clips of each batch (drawn at random, so any 8)
+LOUDNESS_STEMS = ("effects",)
+LOUDNESS_CLIPS = 8
+
+
+def frame_loudness(codec, z: torch.Tensor) -> torch.Tensor:
+    """Audio latent [B, La, stems*channels] -> log loudness of each decoded STFT frame of
+    LOUDNESS_STEMS, [B, len(LOUDNESS_STEMS), frames]."""
+    return torch.log(codec.stem_frame_energy(z, LOUDNESS_STEMS) + LOUDNESS_FLOOR)
+
+
+def flow_loss(model, norm, batch, av, device, autocast, anchor=None, loudness_codec=None) -> FlowLosses:
     """The flow-matching loss (video, audio) of one batch; with `anchor`, also how far the
-    model's predictions moved from the frozen starting transformer's on the same inputs (0
-    without one)."""
+    model's predictions moved from the frozen starting transformer's on the same inputs; the
+    video loss on token-to-token changes; with `loudness_codec` (the frozen audio codec), the
+    loudness of each frame its decoder would write from the predicted latent against the target's."""
     zv, za, tv, ta, keep_v, keep_a, cross, text_v, text_a, token_wv, token_wa = batch
     zv = (zv - norm[0]) / norm[1]
     za = (za - norm[2]) / norm[3]
@@ -149,14 +176,35 @@ def flow_loss(model, norm, batch, av, device, autocast, anchor=None):
         return ((err * w).mean(-1) * m).sum() / m.sum().clamp(min=1)
 
     lv, la = token_mean((pv.float() - zv) ** 2, wv, mv), token_mean((pa.float() - za) ** 2, wa, ma)
+    # the same error on the change from each video token to the next (`--video-delta-weight`):
+    # errors that differ between neighbours are what put a clip's changes on the seams between
+    # latents, so this pays for them a second time; a pair counts where both tokens are learned
+    # (both tokens of a counted pair are learned, so they share one noise level and weight)
+    pair = (mv[:, 1:] + mv[:, :-1]) / 2 * (mv[:, 1:] > 0) * (mv[:, :-1] > 0)
+    dv = token_mean(torch.diff(pv.float() - zv, dim=1) ** 2, wv[:, 1:], pair)
+    loud = torch.zeros(())
+    if loudness_codec is not None:
+        # loudness decides which onset a listener (and the sync metric) hears as the event: the
+        # latent loss can leave a glass's quiet shards as loud as its break
+        def codec_latent(z):  # undo the normalisation
+            return z * norm[3] + norm[2]
+
+        n = min(B, LOUDNESS_CLIPS)
+        with torch.no_grad():
+            target = frame_loudness(loudness_codec, codec_latent(za[:n]))
+        # held tokens are decoded as given (as the sampler does): the decoder's reach spans neighbours
+        written = torch.where(keep_a[:n, :, None], za[:n], pa[:n].float())
+        err = ((frame_loudness(loudness_codec, codec_latent(written)) - target) ** 2).mean(1)  # [n, frames]
+        per_token = err.reshape(n, -1, av.hops_per_token).mean(-1)[:, :za.shape[1]]
+        loud = token_mean(per_token[..., None], wa[:n], ma[:n])
     if anchor is None:
-        return lv, la, torch.zeros(())
+        return FlowLosses(lv, la, torch.zeros(()), dv, loud)
     with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
         tv_pred, ta_pred = anchor.teacher(*inputs)
     keep = anchor.audio_channels
     drift = (token_mean((pv.float() - tv_pred.float()) ** 2, wv, mv)
              + token_mean((pa.float()[..., keep] - ta_pred.float()[..., keep]) ** 2, wa, ma))
-    return lv, la, drift
+    return FlowLosses(lv, la, drift, dv, loud)
 
 
 class Anchor:
@@ -290,6 +338,15 @@ def main(argv=None):
                          "of the audio codec's own channels near those of the weights the run started from (a "
                          "frozen copy; the pitch channels stay free). For a continuation that must learn something "
                          "new without losing what it does well; costs one more forward pass a step")
+    ap.add_argument("--video-delta-weight", type=float, default=0.0,
+                    help="weight of the video loss on the change from each latent token to the next, beside the "
+                         "per-token loss: errors that differ between neighbouring tokens put a clip's changes (a "
+                         "break, a bounce) on the seams between latents instead of where they happen")
+    ap.add_argument("--loudness-weight", type=float, default=0.0,
+                    help="weight of an audio loss on loudness: the frozen audio codec's decoder reads the predicted "
+                         "and the true effects latent of 8 clips a step, and each STFT frame's log energy is compared. "
+                         "Pays for a glass whose quiet shards come out as loud as its break; costs a decoder pass "
+                         "a step (~0.35 s on 2 CPU cores)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--precision", choices=tuple(PRECISIONS), default="auto",
                     help="the transformer's precision: auto = bf16 on a CUDA GPU that computes it, fp32 on a CPU "
@@ -307,8 +364,9 @@ def main(argv=None):
         value = getattr(args, name)
         if value is not None and not (math.isfinite(value) and value > 0):
             ap.error(f"--{name.replace('_', '-')} must be a finite number > 0")
-    if not (math.isfinite(args.anchor_weight) and args.anchor_weight >= 0):
-        ap.error("--anchor-weight must be a finite number >= 0")
+    for name in ("anchor_weight", "video_delta_weight", "loudness_weight"):
+        if not (math.isfinite(getattr(args, name)) and getattr(args, name) >= 0):
+            ap.error(f"--{name.replace('_', '-')} must be a finite number >= 0")
     if args.warm_latent_layers < 0:
         ap.error("--warm-latent-layers must be 0 or more")
     for name in ("workers", "batch", "steps", "fresh_per_step"):
@@ -394,6 +452,8 @@ def main(argv=None):
     first_step = 0 if args.resume else step
     # the teacher is the weights this invocation starts from (a resumed run: where it stopped)
     anchor = Anchor(joint, model.audio_codec) if args.anchor_weight > 0 else None
+    loudness_codec = (copy.deepcopy(model.audio_codec).to(device).eval().requires_grad_(False)
+                      if args.loudness_weight > 0 else None)
     # where this run (not the weights) began: --warm-latent-layers and --restart-ema count from it
     run_start = meta.get("run_start_step", 0) if args.resume and os.path.exists(state_path) else step
     latent_layer_params = {id(p) for n, p in joint.named_parameters()
@@ -479,8 +539,8 @@ def main(argv=None):
             g["lr"] = lr
         ts = time.time()
         batch = make_batch(buf, rng, tc["batch"], av, empty, device, augment, args.event_weight)
-        lv, la, drift = flow_loss(net, norm, batch, av, device, use_autocast, anchor)
-        loss = lv + la + args.anchor_weight * drift
+        lv, la, drift, dv, loud = flow_loss(net, norm, batch, av, device, use_autocast, anchor, loudness_codec)
+        loss = lv + la + args.anchor_weight * drift + args.video_delta_weight * dv + args.loudness_weight * loud
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if step - run_start < args.warm_latent_layers:
@@ -496,12 +556,14 @@ def main(argv=None):
             for k, v in joint.state_dict().items():
                 ema[k].mul_(decay).add_(v.float(), alpha=1 - decay) if v.is_floating_point() else ema[k].copy_(v)
         trained_s = trained_start + (time.time() - t0)
-        acc.append((lv.item(), la.item(), float(gn), time.time() - ts, drift.item()))
+        acc.append((lv.item(), la.item(), float(gn), time.time() - ts, drift.item(), dv.item(), loud.item()))
         if rank == 0 and step % 25 == 0:
             a = np.array(acc)
             log.write(json.dumps({"step": step, "loss_video": a[:, 0].mean(), "loss_audio": a[:, 1].mean(),
+                                  "loss_video_delta": a[:, 5].mean(),
                                   "grad_norm": a[:, 2].mean(), "s_per_step": a[:, 3].mean(), "lr": lr,
                                   **({"anchor_drift": a[:, 4].mean()} if anchor is not None else {}),
+                                  **({"loss_loudness": a[:, 6].mean()} if loudness_codec is not None else {}),
                                   "clips_seen": buf.seen, "buffer": len(buf), "hours": trained_s / 3600}) + "\n")
             log.flush()
             acc = []

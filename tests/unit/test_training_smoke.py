@@ -1,6 +1,7 @@
 """The training scripts run end to end on tiny random instances (a few seconds each) and
 leave loadable, resumable checkpoints. This is a smoke test of the recipe, not training."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -583,7 +584,8 @@ def test_a_continuation_can_warm_only_its_latent_layers_restart_its_ema_and_anch
         return ({k[6:]: v for k, v in tensors.items() if k.startswith("model.")},
                 {k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
 
-    live, ema = run("warm", "--warm-latent-layers", "3", "--restart-ema", "--anchor-weight", "1")
+    live, ema = run("warm", "--warm-latent-layers", "3", "--restart-ema", "--anchor-weight", "1",
+                    "--video-delta-weight", "1", "--loudness-weight", "1")
     moved = {k for k, v in live.items() if v.is_floating_point() and not torch.equal(v, before[k])}
     assert moved and all(k.startswith(latent) for k in moved), sorted(moved)
     assert "a_out.weight" in moved and "a_in.weight" in moved
@@ -593,10 +595,93 @@ def test_a_continuation_can_warm_only_its_latent_layers_restart_its_ema_and_anch
     assert any(not k.startswith(latent) and not torch.equal(v, before[k]) for k, v in live.items())
     for k in ("a_out.weight", "blocks.0.v.qkv.weight"):  # without the restart it stays at the old weights
         assert (ema[k] - before[k]).norm() < 0.05 * (live[k] - before[k]).norm(), k
-    for bad in (["--warm-latent-layers", "-1"], ["--anchor-weight", "-1"], ["--anchor-weight", "inf"]):
+    log = [json.loads(line) for line in open(tmp_path / "warm" / "log.jsonl")]
+    assert all(math.isfinite(x["loss_video_delta"]) and x["loss_video_delta"] > 0 for x in log)
+    assert all(math.isfinite(x["loss_loudness"]) and x["loss_loudness"] > 0 for x in log)
+    for bad in (["--warm-latent-layers", "-1"], ["--anchor-weight", "-1"], ["--anchor-weight", "inf"],
+                ["--video-delta-weight", "-1"], ["--video-delta-weight", "nan"], ["--loudness-weight", "-0.5"]):
         _run(["talkie.models.training.train_joint", "--config", TINY, "--out", str(tmp_path / "refused"), *bad],
              tmp_path, returncode=2)
     assert not (tmp_path / "refused").exists()
+
+
+def test_the_video_delta_loss_pays_for_errors_that_change_between_neighbouring_tokens():
+    """flow_loss's last term: an error the same on every token costs nothing there, one that
+    flips sign from token to token costs four times its per-token loss, and a pair with a token
+    held clean (a conditioning frame) does not count."""
+    import torch
+
+    from talkie.models.config import AVConfig
+    from talkie.models.text_encoder import TextEmbedding
+    from talkie.models.training.train_joint import flow_loss
+
+    av, B, C = AVConfig(), 2, 6
+    Lv, La = av.num_video_tokens, av.num_audio_tokens
+    zv, za = torch.randn(B, Lv, C), torch.randn(B, La, 4)
+    norm = (torch.zeros(C), torch.ones(C), torch.zeros(4), torch.ones(4))
+    text = TextEmbedding(torch.zeros(B, 1, 8), torch.ones(B, 1, dtype=torch.bool), torch.zeros(B, 8))
+
+    def loss(error, keep_v=None):
+        keep_v = torch.zeros(B, Lv, dtype=torch.bool) if keep_v is None else keep_v
+        batch = (zv, za, torch.full((B,), 0.5), torch.full((B,), 0.5), keep_v, torch.zeros(B, La, dtype=torch.bool),
+                 torch.ones(B, dtype=torch.bool), text, text, torch.ones(B, Lv), torch.ones(B, La))
+
+        def model(*inputs):  # an x0 prediction off by `error`
+            return zv + error, za
+
+        out = flow_loss(model, norm, batch, av, torch.device("cpu"), False)
+        return out.video.item(), out.video_delta.item()
+
+    lv, dv = loss(torch.full((B, Lv, C), 0.3))
+    assert lv > 0 and dv < 1e-9 * lv  # (rounding only)
+    flip = 0.3 * (-1.0) ** torch.arange(Lv)[None, :, None].expand(B, Lv, C)
+    lv, dv = loss(flip)
+    assert abs(dv - 4 * lv) < 1e-4 * lv
+    step = torch.zeros(B, Lv, C)
+    step[:, 10:] = 0.3  # one jump, between tokens 9 and 10
+    held = torch.zeros(B, Lv, dtype=torch.bool)
+    held[:, 10] = True
+    assert loss(step)[1] > 1e-3 and loss(step, held)[1] < 1e-12
+
+
+def test_the_loudness_loss_hears_a_changed_token_through_the_codec_and_not_a_held_one():
+    """flow_loss with a frozen audio codec: the decoder reads the predicted and the true latent;
+    a prediction equal to the truth costs nothing, one token changed costs something and passes
+    a gradient back to the prediction, and the same change on a token held clean costs nothing."""
+    import torch
+
+    from talkie.models.text_encoder import TextEmbedding
+    from talkie.models.training.train_joint import flow_loss
+
+    model = TalkieModel.from_size_config(TINY)
+    av, codec, B = model.av, model.audio_codec.eval().requires_grad_(False), 2
+    Lv, La = av.num_video_tokens, av.num_audio_tokens
+    g = torch.Generator().manual_seed(4)
+    zv, za = torch.randn(B, Lv, 3, generator=g), torch.randn(B, La, model.joint.cfg.audio_dim, generator=g)
+    norm = (torch.zeros(3), torch.ones(3), torch.zeros(za.shape[-1]), torch.ones(za.shape[-1]))
+    text = TextEmbedding(torch.zeros(B, 1, 8), torch.ones(B, 1, dtype=torch.bool), torch.zeros(B, 8))
+
+    def loudness(error, keep_a=None):
+        keep_a = torch.zeros(B, La, dtype=torch.bool) if keep_a is None else keep_a
+        batch = (zv, za, torch.full((B,), 0.5), torch.full((B,), 0.5), torch.zeros(B, Lv, dtype=torch.bool), keep_a,
+                 torch.ones(B, dtype=torch.bool), text, text, torch.ones(B, Lv), torch.ones(B, La))
+        pred = (za + error).requires_grad_(True)
+
+        def model(*inputs):  # a perfect video and an audio prediction off by `error`
+            return zv, pred
+
+        out = flow_loss(model, norm, batch, av, torch.device("cpu"), False, None, codec)
+        out.loudness.backward()
+        return out.loudness.item(), pred.grad
+
+    assert loudness(torch.zeros_like(za))[0] < 1e-12
+    error = torch.zeros_like(za)
+    error[:, 20] = 3.0
+    loud, grad = loudness(error)
+    assert loud > 1e-4 and grad.abs().sum() > 0
+    held = torch.zeros(B, La, dtype=torch.bool)
+    held[:, 20] = True
+    assert loudness(error, held)[0] < 1e-12
 
 
 def test_event_weights_mark_the_tokens_at_each_paired_event():
