@@ -212,10 +212,10 @@ class AudioCodec(nn.Module):
         L*hops_per_token] complex (one frame per hop, framed as `spectrum_features`), and
         with integrated phase the per-frame phase turn ([N, bins, frames] complex of unit
         length, for `phase_advance_loss`; None otherwise)."""
-        feats = F.gelu(self.dec(z.transpose(1, 2)))
+        feats = self._decoder_features(z)
         h = self.head(feats)
         bins = self.cfg.n_fft // 2 + 1
-        logmag, px, py = h[:, :bins].clamp(max=6.0), h[:, bins:2 * bins], h[:, 2 * bins:]
+        logmag, px, py = self._logmag(h), h[:, bins:2 * bins], h[:, 2 * bins:]
         mag = torch.exp(logmag)
         norm = torch.sqrt(px * px + py * py + 1e-8)
         spec = torch.complex(mag * px / norm, mag * py / norm)
@@ -232,8 +232,15 @@ class AudioCodec(nn.Module):
     def head_logmag(self, z: torch.Tensor) -> torch.Tensor:
         """latent [N, L, channels] -> the log-magnitude `head_spectrum` asks for, [N, bins,
         L*hops_per_token], without the phase (for losses on loudness)."""
-        feats = F.gelu(self.dec(z.transpose(1, 2)))
-        return self.head(feats)[:, :self.cfg.n_fft // 2 + 1].clamp(max=6.0)
+        return self._logmag(self.head(self._decoder_features(z)))
+
+    def _decoder_features(self, z: torch.Tensor) -> torch.Tensor:
+        """latent [N, L, channels] -> the decoder's features [N, width, L*hops_per_token], which the heads read."""
+        return F.gelu(self.dec(z.transpose(1, 2)))
+
+    def _logmag(self, h: torch.Tensor) -> torch.Tensor:
+        """The head's output -> its log-magnitude rows, capped so exp() stays finite."""
+        return h[:, :self.cfg.n_fft // 2 + 1].clamp(max=6.0)
 
     def _follow_harmonics(self, step: torch.Tensor, feats: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
         """Blend the learned phase turn [N, bins, frames] with the tracked harmonic's, by the

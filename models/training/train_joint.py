@@ -178,8 +178,8 @@ def flow_loss(model, norm, batch, av, device, autocast, anchor=None, loudness_co
     lv, la = token_mean((pv.float() - zv) ** 2, wv, mv), token_mean((pa.float() - za) ** 2, wa, ma)
     # the same error on the change from each video token to the next (`--video-delta-weight`):
     # errors that differ between neighbours are what put a clip's changes on the seams between
-    # latents, so this pays for them a second time; a pair counts where both tokens are learned
-    # (both tokens of a counted pair are learned, so they share one noise level and weight)
+    # latents, so this pays for them a second time. A pair counts where both tokens are learned,
+    # so the two share one noise level and the later one's weight serves the pair
     pair = (mv[:, 1:] + mv[:, :-1]) / 2 * (mv[:, 1:] > 0) * (mv[:, :-1] > 0)
     dv = token_mean(torch.diff(pv.float() - zv, dim=1) ** 2, wv[:, 1:], pair)
     loud = torch.zeros(())
