@@ -303,6 +303,10 @@ def main(argv=None):
     ap.add_argument("--family-weights", default=None, metavar="FAMILY=W,...",
                     help="scene-family sampling weights over the world's defaults, e.g. ball=0.5")
     add_rain_prob_argument(ap)
+    ap.add_argument("--word-substitutes", type=float, default=None, metavar="P",
+                    help="chance that each family or template word of a training caption is said by a word MiniLM "
+                         "reads as meaning the same (models/world/word_substitutes.json), over the config's "
+                         "train.word_substitutes (default 0)")
     ap.add_argument("--event-weight", type=float, default=1.0,
                     help="loss weight of the tokens at paired events (bounces, claps, syllables) relative to the "
                          "rest; > 1 spends more of the model on sync")
@@ -360,6 +364,8 @@ def main(argv=None):
     except ValueError as e:
         ap.error(str(e))
     check_rain_prob(ap, args.rain_prob)
+    if args.word_substitutes is not None and not 0.0 <= args.word_substitutes <= 1.0:
+        ap.error(f"--word-substitutes must be within 0..1, got {args.word_substitutes}")
     for name in ("event_weight", "hours", "lr"):
         value = getattr(args, name)
         if value is not None and not (math.isfinite(value) and value > 0):
@@ -466,7 +472,9 @@ def main(argv=None):
     on_trainer = CodecLatents(*codec_files, device=device) if args.encode_on_trainer else None
     stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256,
                         colour_name_p=tc.get("colour_names", 0.0), weights=family_weights,
-                        rain_prob=args.rain_prob)
+                        rain_prob=args.rain_prob,
+                        substitute_p=(args.word_substitutes if args.word_substitutes is not None
+                                      else tc.get("word_substitutes", 0.0)))
     buf = LatentBuffer(tc["buffer"])
 
     def take(items):

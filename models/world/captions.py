@@ -126,9 +126,10 @@ def _fill(template: str, slots: dict) -> str:
     return re.sub(r"\ba (?=[aeiou])", "an ", text)
 
 
-def caption(scene: dict, rng, split: str = "train", colour_name_p: float = 0.0) -> str:
+def caption(scene: dict, rng, split: str = "train", colour_name_p: float = 0.0, substitute_p: float = 0.0) -> str:
     """`colour_name_p` (training only): chance that a colour slot takes a colour-survey name
-    of that colour (`colour_names`) instead of a grammar word."""
+    of that colour (`colour_names`) instead of a grammar word. `substitute_p` (training only):
+    chance that each family or template word is said by a MiniLM neighbour (`word_substitutes`)."""
     fam = scene["family"]
 
     def wd(k):
@@ -166,6 +167,9 @@ def caption(scene: dict, rng, split: str = "train", colour_name_p: float = 0.0) 
     text = _fill(str(rng.choice(TEMPLATES[fam][SPLITS.index(split)])), slots)
     if rain and fam != "rain":
         text += " " + _fill(str(rng.choice(RAIN_OVERLAY[SPLITS.index(split)])), slots)
+    if substitute_p > 0 and split == "train":
+        from .word_substitutes import substitute_words  # imported here, as colour_names is
+        text = substitute_words(text, rng, substitute_p)
     return text
 
 

@@ -544,7 +544,8 @@ def test_joint_training_runs_and_resumes(tmp_path):
             assert f.streams.video[0].width == 256
             assert sum(1 for _ in f.decode(video=0)) == round(model.av.seconds * model.av.fps)
     _run(common + ["--resume", "--hours", "0.002", "--event-weight", "3", "--family-weights", "ball=0.5",
-                   "--rain-prob", "0.5", "--batch", "3", "--workers", "2", "--fresh-per-step", "2"], tmp_path)
+                   "--rain-prob", "0.5", "--word-substitutes", "0.5", "--batch", "3", "--workers", "2",
+                   "--fresh-per-step", "2"], tmp_path)
     _, meta = load_checkpoint(str(out / "train_state.safetensors"))
     assert meta["step"] > first
     train = meta["config"]["train"]
@@ -556,6 +557,7 @@ def test_joint_training_runs_and_resumes(tmp_path):
                       (["--hours", "1", "--steps", "3"], "not both"),
                       (["--lr", "nan"], "--lr must be a finite number"), (["--hours", "0"], "--hours must be"),
                       (["--rain-prob", "1.5"], "--rain-prob must be between 0 and 1"),
+                      (["--word-substitutes", "2"], "--word-substitutes must be within 0..1"),
                       (["--codecs", str(tmp_path / "nowhere")], "neither a Talkie model file nor a folder"),
                       (["--samples", "ball,unicorn"], "--samples: 'ball,unicorn' is not")):
         refused = _run(["talkie.models.training.train_joint", "--config", TINY, "--out", str(tmp_path / "refused"), *bad],
@@ -1031,6 +1033,26 @@ def test_renderers_get_one_thread_pools_and_the_trainer_keeps_its_environment(mo
                                       "TOKENIZERS_PARALLELISM")} == \
         {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     assert os.environ["OMP_NUM_THREADS"] == "7" and "TOKENIZERS_PARALLELISM" not in os.environ
+
+
+def test_renderers_caption_with_word_substitutes_when_asked():
+    import numpy as np
+
+    from talkie.models.config import AVConfig
+    from talkie.models.training.data import ClipStream
+    from talkie.models.world import caption, render_clip
+
+    cfg = AVConfig.from_dict(json.load(open(TINY))["av"])
+    stream = ClipStream(cfg, workers=1, seed=8, substitute_p=1.0)
+    try:
+        items = [stream.get(timeout=120) for _ in range(3)]
+    finally:
+        stream.close()
+    for item in items:
+        seed = item[5]
+        scene = render_clip(seed, cfg).scene
+        said = caption(scene, np.random.default_rng([seed, 0xC0]), "train", 0.0, 1.0)
+        assert item[2] == said and said != caption(scene, np.random.default_rng([seed, 0xC0]), "train")
 
 
 def test_a_killed_renderer_stops_the_stream_with_a_clear_error_instead_of_a_hang():
