@@ -1,6 +1,7 @@
 """The validation-seed reading (200+, 20 paraphrased scenes a family) of the shipped model and
 session 37's candidate, each pooled over its evaluations, with the scenes drawn as their own
-family, and the substituted-caption check (substituted_captions.py):
+family, the substituted-caption check (substituted_captions.py) and the blanked one
+(blanked_family_words.py):
     python docs/results/word_substitutes_s37/validation/table.py"""
 import collections
 import json
@@ -32,3 +33,6 @@ for name, paths in READINGS.items():
     cells = [name, f"{summary['overall']['sync']['f1']:.3f}", f"{100 * summary['overall']['attribute_adherence']:.1f} %",
              *f1, f"{summary['overall']['lipsync_lag_ms']:.1f} ms", own_family(clips), own_family(sub)]
     print("| " + " | ".join(cells) + " |")
+blanked = [json.loads(line) for line in open(os.path.join(HERE, "../blanked_shipped.jsonl"))]
+print(f"\nshipped, training captions with every family word hidden from cross-attention "
+      f"(blanked_family_words.py): {own_family(blanked)} drawn as their family")
