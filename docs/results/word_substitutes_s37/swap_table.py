@@ -1,4 +1,5 @@
-"""Scenes read as their own family, per text input (see swap.py):
+"""Validation scenes (200-219) drawn as their own family, per text the model read (swap.py,
+words_or_templates.py):
     python docs/results/word_substitutes_s37/swap_table.py"""
 import collections
 import json
@@ -17,7 +18,7 @@ def read_right(records):
 
 
 rows = {"paraphrase, both inputs (shipped, validation)": json.load(open(SHIPPED))["clips"]}
-for mode in ("pooled_from_train", "tokens_from_train"):
+for mode in ("heldout_words", "heldout_templates", "pooled_from_train", "tokens_from_train"):
     rows[mode] = [json.loads(line) for line in open(os.path.join(HERE, f"{mode}.jsonl"))]
 for name, records in rows.items():
     right = read_right(records)
