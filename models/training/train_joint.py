@@ -405,7 +405,8 @@ def main(argv=None):
     cfg_json = json.load(open(args.config))
     tc = cfg_json["train"]
     tc.update({k: v for k, v in (("workers", args.workers), ("batch", args.batch), ("lr", args.lr),
-                                 ("fresh_per_step", args.fresh_per_step)) if v is not None})
+                                 ("fresh_per_step", args.fresh_per_step), ("word_substitutes", args.word_substitutes))
+               if v is not None})
     tc["precision"] = precision_name(use_autocast)  # recorded with the run: the two differ in speed, not recipe
     # a sixth of the batch is what one renderer's pipe happened to deliver per step on 2 cores
     # before the stream read it on a thread (session 20: ~5 at batch 32)
@@ -472,9 +473,7 @@ def main(argv=None):
     on_trainer = CodecLatents(*codec_files, device=device) if args.encode_on_trainer else None
     stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256,
                         colour_name_p=tc.get("colour_names", 0.0), weights=family_weights,
-                        rain_prob=args.rain_prob,
-                        substitute_p=(args.word_substitutes if args.word_substitutes is not None
-                                      else tc.get("word_substitutes", 0.0)))
+                        rain_prob=args.rain_prob, substitute_p=tc.get("word_substitutes", 0.0))
     buf = LatentBuffer(tc["buffer"])
 
     def take(items):

@@ -121,9 +121,25 @@ def word(key: str, rng, split: str) -> str:
     return str(rng.choice(W[key][SPLITS.index(split)]))
 
 
-def _fill(template: str, slots: dict) -> str:
-    text = " ".join(template.format(**slots).split())
+def with_articles(text: str) -> str:
+    """Say "an", not "a", before a vowel."""
     return re.sub(r"\ba (?=[aeiou])", "an ", text)
+
+
+def _fill(template: str, slots: dict) -> str:
+    return with_articles(" ".join(template.format(**slots).split()))
+
+
+def split_words(split: str, keys=None) -> set[str]:
+    """The lower-case words one split of the grammar says: the synonyms of `keys` (default: of
+    every key, and then the split's templates and rain clauses too), slot names left out."""
+    i = SPLITS.index(split)
+    words = lambda text: re.findall(r"[a-z]+", re.sub(r"\{[a-z_]+\}", " ", text.lower()))  # noqa: E731
+    out = {t for k, syn in W.items() if keys is None or k in keys for w in syn[i] for t in words(w)}
+    if keys is None:
+        out |= {t for fam in TEMPLATES.values() for tpl in fam[i] for t in words(tpl)}
+        out |= {t for tpl in RAIN_OVERLAY[i] for t in words(tpl)}
+    return out
 
 
 def caption(scene: dict, rng, split: str = "train", colour_name_p: float = 0.0, substitute_p: float = 0.0) -> str:

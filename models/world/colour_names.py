@@ -16,7 +16,7 @@ import re
 import numpy as np
 
 from ..colour_words import colour_spans, lexicon, normalise_name, srgb_to_lab
-from .captions import AUDIO_WORDS, RAIN_OVERLAY, SPLITS, TEMPLATES, W
+from .captions import AUDIO_WORDS, RAIN_OVERLAY, TEMPLATES, W, split_words
 from .families.common import COLOURS
 
 NAMED_RADIUS = 45.0     # CIELAB distance for names with an agreeing basic term
@@ -43,8 +43,7 @@ def world_colour_distances(lab: np.ndarray) -> np.ndarray:
 
 
 def _heldout_only_words() -> set[str]:
-    words = lambda split: {t for syn in W.values() for w in syn[SPLITS.index(split)] for t in re.findall(r"[a-z]+", w)}  # noqa: E731
-    return words("heldout") - words("train")
+    return split_words("heldout", W) - split_words("train", W)  # synonyms only, not templates
 
 
 @functools.lru_cache(maxsize=1)

@@ -38,7 +38,7 @@ import re
 
 import numpy as np
 
-from .captions import COUNT, RAIN_OVERLAY, SPLITS, TEMPLATES, W
+from .captions import COUNT, W, split_words, with_articles
 
 TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "word_substitutes.json")
 
@@ -53,22 +53,9 @@ MIN_WORD_COSINE = 0.5     # one-word embeddings at least this close
 CAPTIONS_PER_WORD = 8
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z]+", re.sub(r"\{[a-z_]+\}", " ", text.lower()))
-
-
-def _split_words(split: str, keys=None) -> set[str]:
-    i = SPLITS.index(split)
-    out = {t for k, syn in W.items() if keys is None or k in keys for w in syn[i] for t in _words(w)}
-    if keys is None:
-        out |= {t for fam in TEMPLATES.values() for tpl in fam[i] for t in _words(tpl)}
-        out |= {t for tpl in RAIN_OVERLAY[i] for t in _words(tpl)}
-    return out
-
-
 def heldout_only_words() -> set[str]:
     """Words of the held-out synonyms and templates that training captions never say."""
-    return _split_words("heldout") - _split_words("train")
+    return split_words("heldout") - split_words("train")
 
 
 def _shares_stem(a: str, b: str) -> bool:
@@ -82,7 +69,7 @@ def _shares_stem(a: str, b: str) -> bool:
 def attribute_words() -> set[str]:
     """Every word of any split that says an attribute value."""
     attrs = [k for k in W if k not in IDENTITY_KEYS]
-    return _split_words("train", attrs) | _split_words("heldout", attrs) | set(COUNT.values())
+    return split_words("train", attrs) | split_words("heldout", attrs) | set(COUNT.values())
 
 
 def _colour_name_words() -> set[str]:
@@ -94,15 +81,14 @@ def _colour_name_words() -> set[str]:
 
 def substitutable_words() -> set[str]:
     """Training words that may be said by a substitute: family words and template words."""
-    identity = _split_words("train", IDENTITY_KEYS)
-    template = {t for fam in TEMPLATES.values() for tpl in fam[0] for t in _words(tpl)}
-    template |= {t for tpl in RAIN_OVERLAY[0] for t in _words(tpl)}
+    identity = split_words("train", IDENTITY_KEYS)
+    template = split_words("train") - split_words("train", W)  # the templates' and rain clauses' own words
     return {w for w in identity | template if len(w) > 2} - STOPWORDS - attribute_words()
 
 
 def _family_words() -> dict[str, set[str]]:
     """Identity key -> its training words (a substitute for one key's word must not be another's)."""
-    return {k: _split_words("train", [k]) for k in IDENTITY_KEYS}
+    return {k: split_words("train", [k]) for k in IDENTITY_KEYS}
 
 
 def substitute_words(text: str, rng, p: float, table: dict[str, list[str]] | None = None) -> str:
@@ -118,8 +104,7 @@ def substitute_words(text: str, rng, p: float, table: dict[str, list[str]] | Non
 
     out = re.sub(r"[a-z]+", swap, text)
     # the article follows the new word
-    out = re.sub(r"\ban (?=[^aeiou\W])", "a ", out)
-    return re.sub(r"\ba (?=[aeiou])", "an ", out)
+    return with_articles(re.sub(r"\ban (?=[^aeiou\W])", "a ", out))
 
 
 @functools.lru_cache(maxsize=1)
@@ -199,13 +184,13 @@ def build_table(encoder=None) -> dict:
     table = {}
     for word in sorted(substitutable_words()):
         mine = set().union(*(v for v in families.values() if word in v))
-        others = set().union(*families.values()) - mine
+        excluded = banned | (set().union(*families.values()) - mine)  # and another family's words
         sims = (vocab_emb @ embed([word]).T).squeeze(1)
         top = sims.topk(NEIGHBOURS + 1)
         # nearer an attribute word than the word itself ("size" -> "smaller"): it would say a value
         nearest_attr = (vocab_emb[top.indices] @ attr_emb.T).max(1).values
         cands = [vocab[j] for s, j, a in zip(top.values.tolist(), top.indices.tolist(), nearest_attr.tolist())
-                 if s >= MIN_WORD_COSINE and a < s and vocab[j] != word and vocab[j] not in banned | others
+                 if s >= MIN_WORD_COSINE and a < s and vocab[j] != word and vocab[j] not in excluded
                  and not _shares_stem(vocab[j], word) and not any(_shares_stem(vocab[j], h) for h in heldout)]
         own = [c for c in captions if re.search(rf"\b{word}\b", c)][:CAPTIONS_PER_WORD]
         if not cands or not own:

@@ -550,6 +550,7 @@ def test_joint_training_runs_and_resumes(tmp_path):
     assert meta["step"] > first
     train = meta["config"]["train"]
     assert (train["batch"], train["workers"], train["fresh_per_step"]) == (3, 2, 2)  # over the config's
+    assert train["word_substitutes"] == 0.5
     resumed = TalkieModel.load(str(out / "talkie.safetensors")).checkpoint_meta
     assert resumed["recipe"].endswith("--batch 3 --workers 2 --fresh-per-step 2")  # the options that made it
     for bad, says in ((["--batch", "0"], "--batch must be at least 1"), (["--workers", "-1"], "--workers must be"),

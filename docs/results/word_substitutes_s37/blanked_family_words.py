@@ -14,9 +14,10 @@ import torch
 from drawn_from_text import DrawnFromText  # this folder
 from talkie.models.text_encoder import MINILM_DIM, TextEmbedding
 from talkie.models.world import render_clip
-from talkie.models.world.word_substitutes import IDENTITY_KEYS, STOPWORDS, _split_words, attribute_words
+from talkie.models.world.captions import split_words
+from talkie.models.world.word_substitutes import IDENTITY_KEYS, STOPWORDS, attribute_words
 
-FAMILY_WORDS = _split_words("train", IDENTITY_KEYS) - STOPWORDS - attribute_words()
+FAMILY_WORDS = split_words("train", IDENTITY_KEYS) - STOPWORDS - attribute_words()
 
 
 def blanked(gen, text):
