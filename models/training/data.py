@@ -75,7 +75,7 @@ def _put_unless(q, item, gone, every: float) -> bool:
 
 
 def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None, colour_name_p=0.0, rain_prob=None,
-            substitute_p=0.0):
+            substitute_p=0.0, wide_p=0.0):
     import torch
     torch.set_num_threads(1)
     # below the trainer: a renderer preempting a training thread stalls the whole step
@@ -86,9 +86,10 @@ def _worker(q, cfg_dict, start_seed, stride, weights, encode_fn=None, colour_nam
     seed = start_seed
     while os.getppid() == parent:  # a killed trainer's renderer stops at its next clip
         clip = render_clip(seed, cfg, weights=weights, rain_prob=rain_prob)
-        if colour_name_p > 0 or substitute_p > 0:  # captioned again: survey colour names, word substitutes
+        # captioned again: survey colour names, word substitutes, the wider grammar
+        if colour_name_p > 0 or substitute_p > 0 or wide_p > 0:
             clip.caption = caption(clip.scene, np.random.default_rng([seed, 0xC0]), "train", colour_name_p,
-                                   substitute_p)
+                                   substitute_p, wide_p)
         if encode is not None:
             item = encode(clip, seed)
         else:
@@ -142,14 +143,15 @@ class ClipStream:
 
     def __init__(self, cfg: AVConfig, workers: int = 1, seed: int = 0, weights: dict | None = None, maxsize: int = 64,
                  encode_fn=None, colour_name_p: float = 0.0, rain_prob: float | None = None,
-                 substitute_p: float = 0.0):
+                 substitute_p: float = 0.0, wide_p: float = 0.0):
         """`encode_fn`: a picklable factory called once in each worker, returning
         `encode(clip, seed) -> item` (e.g. codec latents + text embeddings).
         `colour_name_p`: chance that a caption's colour word is a colour-survey name of that
         colour instead of a grammar word (`world.colour_names`).
         `rain_prob`: chance of a rain overlay on a family that takes one (default: the world's).
         `substitute_p`: chance that each family or template word of a caption is said by a
-        MiniLM neighbour (`world.word_substitutes`)."""
+        MiniLM neighbour (`world.word_substitutes`).
+        `wide_p`: chance that a caption is drawn from the wider grammar (`world.wide_captions`)."""
         ctx = mp.get_context("spawn")
         self.q = ctx.Queue(maxsize=maxsize)
         self.received = queue.Queue(maxsize=32)  # whole clips, unpickled off the trainer's thread
@@ -157,7 +159,7 @@ class ClipStream:
         base = TRAIN_SEED_BASE + seed * 10_000_000
         self.procs = [ctx.Process(target=_worker, daemon=True,
                                   args=(self.q, cfg.to_dict(), base + i, workers, weights, encode_fn, colour_name_p,
-                                        rain_prob, substitute_p))
+                                        rain_prob, substitute_p, wide_p))
                       for i in range(workers)]
         with _one_thread_per_child():
             for p in self.procs:

@@ -307,6 +307,10 @@ def main(argv=None):
                     help="chance that each family or template word of a training caption is said by a word MiniLM "
                          "reads as meaning the same (models/world/word_substitutes.json), over the config's "
                          "train.word_substitutes (default 0)")
+    ap.add_argument("--wide-grammar", type=float, default=None, metavar="P",
+                    help="chance that a training caption is drawn whole from the wider grammar "
+                         "(models/world/wide_captions.py: other words and sentence shapes for each family), over "
+                         "the config's train.wide_grammar (default 0)")
     ap.add_argument("--event-weight", type=float, default=1.0,
                     help="loss weight of the tokens at paired events (bounces, claps, syllables) relative to the "
                          "rest; > 1 spends more of the model on sync")
@@ -364,8 +368,10 @@ def main(argv=None):
     except ValueError as e:
         ap.error(str(e))
     check_rain_prob(ap, args.rain_prob)
-    if args.word_substitutes is not None and not 0.0 <= args.word_substitutes <= 1.0:
-        ap.error(f"--word-substitutes must be within 0..1, got {args.word_substitutes}")
+    for name in ("word_substitutes", "wide_grammar"):
+        value = getattr(args, name)
+        if value is not None and not 0.0 <= value <= 1.0:
+            ap.error(f"--{name.replace('_', '-')} must be within 0..1, got {value}")
     for name in ("event_weight", "hours", "lr"):
         value = getattr(args, name)
         if value is not None and not (math.isfinite(value) and value > 0):
@@ -405,7 +411,8 @@ def main(argv=None):
     cfg_json = json.load(open(args.config))
     tc = cfg_json["train"]
     tc.update({k: v for k, v in (("workers", args.workers), ("batch", args.batch), ("lr", args.lr),
-                                 ("fresh_per_step", args.fresh_per_step), ("word_substitutes", args.word_substitutes))
+                                 ("fresh_per_step", args.fresh_per_step), ("word_substitutes", args.word_substitutes),
+                                 ("wide_grammar", args.wide_grammar))
                if v is not None})
     tc["precision"] = precision_name(use_autocast)  # recorded with the run: the two differ in speed, not recipe
     # a sixth of the batch is what one renderer's pipe happened to deliver per step on 2 cores
@@ -473,7 +480,8 @@ def main(argv=None):
     on_trainer = CodecLatents(*codec_files, device=device) if args.encode_on_trainer else None
     stream = ClipStream(av, workers=tc["workers"], seed=args.seed * 100 + rank + 7, encode_fn=encoder, maxsize=256,
                         colour_name_p=tc.get("colour_names", 0.0), weights=family_weights,
-                        rain_prob=args.rain_prob, substitute_p=tc.get("word_substitutes", 0.0))
+                        rain_prob=args.rain_prob, substitute_p=tc.get("word_substitutes", 0.0),
+                        wide_p=tc.get("wide_grammar", 0.0))
     buf = LatentBuffer(tc["buffer"])
 
     def take(items):

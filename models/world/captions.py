@@ -142,10 +142,13 @@ def split_words(split: str, keys=None) -> set[str]:
     return out
 
 
-def caption(scene: dict, rng, split: str = "train", colour_name_p: float = 0.0, substitute_p: float = 0.0) -> str:
+def caption(scene: dict, rng, split: str = "train", colour_name_p: float = 0.0, substitute_p: float = 0.0,
+            wide_p: float = 0.0) -> str:
     """`colour_name_p` (training only): chance that a colour slot takes a colour-survey name
     of that colour (`colour_names`) instead of a grammar word. `substitute_p` (training only):
-    chance that each family or template word is said by a MiniLM neighbour (`word_substitutes`)."""
+    chance that each family or template word is said by a MiniLM neighbour (`word_substitutes`).
+    `wide_p` (training only): chance that the whole caption is drawn from the wider grammar
+    (`wide_captions`), its attribute words still this grammar's."""
     fam = scene["family"]
 
     def wd(k):
@@ -180,9 +183,13 @@ def caption(scene: dict, rng, split: str = "train", colour_name_p: float = 0.0, 
     rain = scene.get("rain")
     if rain:
         slots.update({"intensity": wd(rain["intensity"]), "rain": wd("rain"), "surface": wd("surface_" + rain["surface"])})
-    text = _fill(str(rng.choice(TEMPLATES[fam][SPLITS.index(split)])), slots)
-    if rain and fam != "rain":
-        text += " " + _fill(str(rng.choice(RAIN_OVERLAY[SPLITS.index(split)])), slots)
+    if wide_p > 0 and split == "train" and rng.random() < wide_p:  # draws nothing when off
+        from .wide_captions import wide_caption
+        text = wide_caption(scene, slots, rng)
+    else:
+        text = _fill(str(rng.choice(TEMPLATES[fam][SPLITS.index(split)])), slots)
+        if rain and fam != "rain":
+            text += " " + _fill(str(rng.choice(RAIN_OVERLAY[SPLITS.index(split)])), slots)
     if substitute_p > 0 and split == "train":
         from .word_substitutes import substitute_words  # imported here, as colour_names is
         text = substitute_words(text, rng, substitute_p)

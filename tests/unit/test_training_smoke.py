@@ -544,13 +544,13 @@ def test_joint_training_runs_and_resumes(tmp_path):
             assert f.streams.video[0].width == 256
             assert sum(1 for _ in f.decode(video=0)) == round(model.av.seconds * model.av.fps)
     _run(common + ["--resume", "--hours", "0.002", "--event-weight", "3", "--family-weights", "ball=0.5",
-                   "--rain-prob", "0.5", "--word-substitutes", "0.5", "--batch", "3", "--workers", "2",
+                   "--rain-prob", "0.5", "--word-substitutes", "0.5", "--wide-grammar", "0.5", "--batch", "3", "--workers", "2",
                    "--fresh-per-step", "2"], tmp_path)
     _, meta = load_checkpoint(str(out / "train_state.safetensors"))
     assert meta["step"] > first
     train = meta["config"]["train"]
     assert (train["batch"], train["workers"], train["fresh_per_step"]) == (3, 2, 2)  # over the config's
-    assert train["word_substitutes"] == 0.5
+    assert train["word_substitutes"] == 0.5 and train["wide_grammar"] == 0.5
     resumed = TalkieModel.load(str(out / "talkie.safetensors")).checkpoint_meta
     assert resumed["recipe"].endswith("--batch 3 --workers 2 --fresh-per-step 2")  # the options that made it
     for bad, says in ((["--batch", "0"], "--batch must be at least 1"), (["--workers", "-1"], "--workers must be"),
@@ -559,6 +559,7 @@ def test_joint_training_runs_and_resumes(tmp_path):
                       (["--lr", "nan"], "--lr must be a finite number"), (["--hours", "0"], "--hours must be"),
                       (["--rain-prob", "1.5"], "--rain-prob must be between 0 and 1"),
                       (["--word-substitutes", "2"], "--word-substitutes must be within 0..1"),
+                      (["--wide-grammar", "-0.1"], "--wide-grammar must be within 0..1"),
                       (["--codecs", str(tmp_path / "nowhere")], "neither a Talkie model file nor a folder"),
                       (["--samples", "ball,unicorn"], "--samples: 'ball,unicorn' is not")):
         refused = _run(["talkie.models.training.train_joint", "--config", TINY, "--out", str(tmp_path / "refused"), *bad],
@@ -1036,7 +1037,7 @@ def test_renderers_get_one_thread_pools_and_the_trainer_keeps_its_environment(mo
     assert os.environ["OMP_NUM_THREADS"] == "7" and "TOKENIZERS_PARALLELISM" not in os.environ
 
 
-def test_renderers_caption_with_word_substitutes_when_asked():
+def test_renderers_caption_with_word_substitutes_or_the_wider_grammar_when_asked():
     import numpy as np
 
     from talkie.models.config import AVConfig
@@ -1044,16 +1045,17 @@ def test_renderers_caption_with_word_substitutes_when_asked():
     from talkie.models.world import caption, render_clip
 
     cfg = AVConfig.from_dict(json.load(open(TINY))["av"])
-    stream = ClipStream(cfg, workers=1, seed=8, substitute_p=1.0)
-    try:
-        items = [stream.get(timeout=120) for _ in range(3)]
-    finally:
-        stream.close()
-    for item in items:
-        seed = item[5]
-        scene = render_clip(seed, cfg).scene
-        said = caption(scene, np.random.default_rng([seed, 0xC0]), "train", 0.0, 1.0)
-        assert item[2] == said and said != caption(scene, np.random.default_rng([seed, 0xC0]), "train")
+    for substitute_p, wide_p in ((1.0, 0.0), (0.0, 1.0)):
+        stream = ClipStream(cfg, workers=1, seed=8, substitute_p=substitute_p, wide_p=wide_p)
+        try:
+            items = [stream.get(timeout=120) for _ in range(3)]
+        finally:
+            stream.close()
+        for item in items:
+            seed = item[5]
+            scene = render_clip(seed, cfg).scene
+            said = caption(scene, np.random.default_rng([seed, 0xC0]), "train", 0.0, substitute_p, wide_p)
+            assert item[2] == said and said != caption(scene, np.random.default_rng([seed, 0xC0]), "train")
 
 
 def test_a_killed_renderer_stops_the_stream_with_a_clear_error_instead_of_a_hang():
