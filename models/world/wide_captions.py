@@ -13,8 +13,13 @@ voices, tints, distances, intensities, surfaces, the count) are said with the ma
 training words, so every caption still states the whole scene.
 
 No word here that the main training grammar does not say is one the held-out captions alone
-say, nor one that differs from such a word only in its ending ("tapping" for "tapped"), and no template copies a held-out template's shape, so
-the paraphrase evaluations stay unseen (`tests/unit/test_wide_captions.py` checks the words)."""
+say, nor one that differs from such a word only in its ending ("tapping" for "tapped")
+(`tests/unit/test_wide_captions.py` checks the words), and no shape is a held-out template's
+with other words: no leading interjection and colon ("oops: …"), no "… of X, {tempo}" for claps
+("close-up of …, briskly"), no rain-family caption that starts with the surface ("… under …"), no
+ball "{colour} {ball} of {material}" after a framing verb ("watch …"). Session 38's run trained on
+a first version that had those four shapes (`git show c73429d:models/world/wide_captions.py`;
+MODEL_CARD.md, "The wider grammar")."""
 from __future__ import annotations
 
 import re
@@ -57,7 +62,7 @@ WIDE_W = {
 }
 
 # Framings that say nothing about the scene: around a clause, or around a noun phrase.
-CLAUSE_FRAMES = ["{}", "{}", "in this clip, {}", "here, {}", "look: {}", "on screen, {}", "in the scene, {}",
+CLAUSE_FRAMES = ["{}", "{}", "in this clip, {}", "here, {}", "on screen, {}", "in the scene, {}",
                  "the video records how {}"]
 PHRASE_FRAMES = ["{}", "{}", "footage of {}", "a scene with {}", "the camera catches {}", "a short video: {}",
                  "a rendering of {}"]
@@ -67,11 +72,11 @@ PHRASE_FRAMES = ["{}", "{}", "footage of {}", "a scene with {}", "the camera cat
 WIDE_TEMPLATES = {
     "ball": (["{count} {size} {colour} {material} {ball} {bounces}",
               "{count} {ball} of {colour} {material}, {size}, {bounces}"],
-             ["{count} {size} {colour} {ball} of {material} {bouncing}",
+             ["{count} {size} {colour} {ball}, made of {material}, {bouncing}",
               "{count} {ball} in {colour}, {size}, made of {material}, {bouncing}",
               "{count} {size}, {colour} {material} {ball} {bouncing}"]),
     "clap": (["{clap_clause} {tempo}", "{tempo}, {clap_clause}"],
-             ["{clap_phrase}, {tempo}", "{clap_phrase} going {tempo}"]),
+             ["{clap_phrase} going {tempo}"]),
     "drum": (["a {size} {colour} {drum} {is_struck} {tempo}", "{stick_hits} a {size} {colour} {drum} {tempo}"],
              ["a {colour} {drum}, {size}, {being_struck} {tempo}"]),
     "glass": (["a {tint} {vessel} {breaks}{where_broken}", "without warning a {tint} {vessel} {breaks}"],
@@ -83,8 +88,7 @@ WIDE_TEMPLATES = {
     "keyboard": (["a {keys} {plays} while each key {key_lights} {light}",
                   "each key of a {keys} {key_lights} {light} as it {plays}"],
                  ["a {keys} which {plays}, every key glowing {light} when played"]),
-    "rain": ([], ["{intensity} {rain} {raining_on} {surface}", "{surface} in {intensity} {rain}",
-                  "{surface} getting wet, {intensity} {rain} {raining_on} it"]),
+    "rain": ([], ["{intensity} {rain} {raining_on} {surface}", "{intensity} {rain} {raining_on} {surface}, wetting it"]),
 }
 # Rain over another family's scene, after its clause or phrase.
 WIDE_RAIN_OVERLAY = ["amid {intensity} {rain} {raining_on} {surface}", "during {intensity} {rain} on {surface}",
