@@ -2,6 +2,8 @@
 generates the validation scenes (seeds 200-219) from captions drawn wholly from the wider
 grammar (models/world/wide_captions.py, wide_p 1), and the family detector reads what it drew.
 Training on captions the model already reads right teaches nothing (session 37's substitutes).
+The committed wide_*.jsonl were read with the grammar session 38 trained on (c73429d); with
+the later one the same command says some captions otherwise.
 usage (session 37's shared generation check on the path):
   PYTHONPATH=docs/results/word_substitutes_s37 python docs/results/wide_grammar_s38/wide_captions_read.py \
       CHECKPOINT FAMILIES... > out.jsonl   (fp32, one thread)"""

@@ -1,5 +1,6 @@
 """The validation-seed reading (200+, 20 paraphrased scenes a family) of the shipped model,
-session 37's candidate (word substitutes) and session 38's (the wider grammar), each pooled
+session 37's candidate (word substitutes), session 38's (the wider grammar) and its control
+(the same run without it), each pooled
 over its evaluations: F1 per family, the scenes drawn as their own family, and, where read
 (wide_captions_read.py), the wider-grammar captions of the same scenes drawn as their own family.
     python docs/results/wide_grammar_s38/validation/table.py"""
@@ -22,6 +23,9 @@ MODELS = {
     "wider grammar 0.5 (session 38)": (["wide_grammar_s38/validation/wide_ball.json",
                                         "wide_grammar_s38/validation/wide_rest.json"],
                                        "wide_grammar_s38/wide_candidate_*.jsonl"),
+    "its control, no wider grammar (session 38)": (["wide_grammar_s38/validation/plain_ball.json",
+                                                    "wide_grammar_s38/validation/plain_rest.json"],
+                                                   "wide_grammar_s38/wide_control_*.jsonl"),
 }
 
 
