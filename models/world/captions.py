@@ -130,15 +130,19 @@ def _fill(template: str, slots: dict) -> str:
     return with_articles(" ".join(template.format(**slots).split()))
 
 
+def template_words(text: str) -> list[str]:
+    """The lower-case words a template or synonym says, its slot names left out."""
+    return re.findall(r"[a-z]+", re.sub(r"\{[a-z_]+\}", " ", text.lower()))
+
+
 def split_words(split: str, keys=None) -> set[str]:
     """The lower-case words one split of the grammar says: the synonyms of `keys` (default: of
     every key, and then the split's templates and rain clauses too), slot names left out."""
     i = SPLITS.index(split)
-    words = lambda text: re.findall(r"[a-z]+", re.sub(r"\{[a-z_]+\}", " ", text.lower()))  # noqa: E731
-    out = {t for k, syn in W.items() if keys is None or k in keys for w in syn[i] for t in words(w)}
+    out = {t for k, syn in W.items() if keys is None or k in keys for w in syn[i] for t in template_words(w)}
     if keys is None:
-        out |= {t for fam in TEMPLATES.values() for tpl in fam[i] for t in words(tpl)}
-        out |= {t for tpl in RAIN_OVERLAY[i] for t in words(tpl)}
+        out |= {t for fam in TEMPLATES.values() for tpl in fam[i] for t in template_words(tpl)}
+        out |= {t for tpl in RAIN_OVERLAY[i] for t in template_words(tpl)}
     return out
 
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 
+from .captions import _fill, with_articles  # the main grammar's spacing and a/an rule
+
 # Identity words of this grammar: what a scene is and what it does.
 WIDE_W = {
     "ball": ["ball", "sphere", "bouncy ball", "round thing", "rounded object", "ball-shaped object"],
@@ -107,8 +109,6 @@ def _bare(verb_phrase: str) -> str:
 def wide_caption(scene: dict, slots: dict, rng) -> str:
     """A caption of `scene` in this grammar. `slots` are the main grammar's attribute words for
     it (caption()'s), already drawn; this grammar's own words are drawn from `rng`."""
-    from .captions import _fill  # the main grammar's spacing and a/an rule
-
     fam = scene["family"]
     words = {k: str(rng.choice(v)) for k, v in WIDE_W.items()}
     if fam == "ball" and scene["count"] > 1:
@@ -122,4 +122,4 @@ def wide_caption(scene: dict, slots: dict, rng) -> str:
     rain = scene.get("rain")
     if rain and fam != "rain":
         text += " " + _fill(str(rng.choice(WIDE_RAIN_OVERLAY)), both)
-    return _fill(text, {})
+    return with_articles(text)  # across the framing's and the clause's seam

@@ -544,8 +544,8 @@ def test_joint_training_runs_and_resumes(tmp_path):
             assert f.streams.video[0].width == 256
             assert sum(1 for _ in f.decode(video=0)) == round(model.av.seconds * model.av.fps)
     _run(common + ["--resume", "--hours", "0.002", "--event-weight", "3", "--family-weights", "ball=0.5",
-                   "--rain-prob", "0.5", "--word-substitutes", "0.5", "--wide-grammar", "0.5", "--batch", "3", "--workers", "2",
-                   "--fresh-per-step", "2"], tmp_path)
+                   "--rain-prob", "0.5", "--word-substitutes", "0.5", "--wide-grammar", "0.5", "--batch", "3",
+                   "--workers", "2", "--fresh-per-step", "2"], tmp_path)
     _, meta = load_checkpoint(str(out / "train_state.safetensors"))
     assert meta["step"] > first
     train = meta["config"]["train"]

@@ -5,24 +5,20 @@ from collections import Counter
 import numpy as np
 
 from talkie.models.world import caption, sample_scene
-from talkie.models.world.captions import TEMPLATES, W, split_words
+from talkie.models.world.captions import TEMPLATES, W, split_words, template_words
 from talkie.models.world.wide_captions import (
     CLAUSE_FRAMES, PHRASE_FRAMES, WIDE_RAIN_OVERLAY, WIDE_TEMPLATES, WIDE_W, wide_caption)
 from talkie.models.world.word_substitutes import IDENTITY_KEYS, STOPWORDS, _shares_stem, heldout_only_words
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z]+", re.sub(r"\{[a-z_]+\}", " ", text.lower()))
-
-
 def test_no_word_of_the_wide_grammar_is_a_held_out_word_or_another_ending_of_one():
     said = set()
     for phrases in WIDE_W.values():
-        said |= {w for p in phrases for w in _words(p)}
+        said |= {w for p in phrases for w in template_words(p)}
     for text in CLAUSE_FRAMES + PHRASE_FRAMES + WIDE_RAIN_OVERLAY:
-        said |= set(_words(text))
+        said |= set(template_words(text))
     for clauses, phrases in WIDE_TEMPLATES.values():
-        said |= {w for t in clauses + phrases for w in _words(t)}
+        said |= {w for t in clauses + phrases for w in template_words(t)}
     held = heldout_only_words()
     assert {"tumbler", "smashes", "applauding", "drums", "that", "watch"} <= held
     assert said & held == set()
